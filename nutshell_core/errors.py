@@ -1,0 +1,312 @@
+"""The one exception tree for every package in this project.
+
+Everything raised on purpose derives from :class:`NutshellError`::
+
+    NutshellError
+    ├── ConfigurationError          bad options given to a client (never a server's fault)
+    ├── UsageError                  bad arguments for a call, rejected before any request
+    │   └── UnknownMethodError      a method name the catalog does not know
+    ├── InsecureTransportError      plain http to a non-loopback host, or an untrusted discovery host
+    ├── TransportError              the request did not produce an HTTP response
+    │   ├── ConnectError            the connection was never made: the request did not leave
+    │   ├── TimeoutError            no answer in time
+    │   │   └── OutcomeUnknownError a write timed out after it was sent: it may have happened
+    │   └── RetryExhaustedError     retries or the overall deadline ran out
+    ├── APIError                    the server answered with an error
+    │   ├── InvalidRequestError     400, JSON-RPC -32600 / -32602
+    │   ├── AuthenticationError     401
+    │   ├── PermissionDeniedError   403
+    │   ├── NotFoundError           404
+    │   │   └── MethodNotFoundError JSON-RPC -32601
+    │   ├── ConflictError           409: a stale rev
+    │   ├── RateLimitedError        429, with ``retry_after`` in seconds when the server said
+    │   └── ServerError             5xx
+    ├── MalformedResponseError      HTML where JSON was due, truncated JSON, a wrong envelope
+    ├── PolicyDenied                an access policy refused the call
+    └── NotBridgeable               a legacy method with no REST counterpart was routed to REST
+
+Every error is picklable (its constructor arguments are kept in ``args``), so they cross process
+boundaries in pytest-xdist and multiprocessing. No error ever holds credentials: bodies are
+truncated and scrubbed, and URLs are stored without their userinfo.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+__all__ = [
+    "APIError",
+    "AuthenticationError",
+    "ConfigurationError",
+    "ConflictError",
+    "ConnectError",
+    "InsecureTransportError",
+    "InvalidRequestError",
+    "MalformedResponseError",
+    "MethodNotFoundError",
+    "NotBridgeable",
+    "NotFoundError",
+    "NutshellError",
+    "OutcomeUnknownError",
+    "PermissionDeniedError",
+    "PolicyDenied",
+    "RateLimitedError",
+    "RetryExhaustedError",
+    "ServerError",
+    "TimeoutError",
+    "TransportError",
+    "UnknownMethodError",
+    "UsageError",
+    "error_for_status",
+    "truncate_body",
+]
+
+#: How much of a response body an error keeps: enough to diagnose, never a whole payload.
+BODY_LIMIT = 500
+
+_USERINFO = re.compile(r"(?<=://)[^/@\s]+@")
+_BASIC = re.compile(r"(?i)(authorization[\"']?\s*[:=]\s*[\"']?basic\s+)[A-Za-z0-9+/=]+")
+
+
+def scrub(text: str) -> str:
+    """Remove URL userinfo and Basic credentials from ``text``."""
+    return _BASIC.sub(r"\1[secure]", _USERINFO.sub("", text))
+
+
+def truncate_body(body: str | bytes | None, limit: int = BODY_LIMIT) -> str:
+    """Return a short, credential-free excerpt of a response body for an error message."""
+    if body is None:
+        return ""
+    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
+    text = scrub(text)
+    return text if len(text) <= limit else text[:limit] + f"... [{len(text) - limit} more chars]"
+
+
+class NutshellError(Exception):
+    """Root of every error this project raises on purpose."""
+
+    def __init__(self, message: str, *args: Any) -> None:
+        super().__init__(scrub(message), *args)
+
+    @property
+    def message(self) -> str:
+        """The human-readable message."""
+        return str(self.args[0])
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class ConfigurationError(NutshellError):
+    """A client was constructed with options that cannot work."""
+
+
+class UsageError(NutshellError):
+    """A call was made with arguments the API cannot accept; no request was sent."""
+
+
+class UnknownMethodError(UsageError):
+    """The method name is not in the catalog."""
+
+
+class InsecureTransportError(NutshellError):
+    """Credentials would travel in the clear or to a host that was not trusted."""
+
+
+class PolicyDenied(NutshellError):
+    """An access policy refused the call before it was sent."""
+
+
+class NotBridgeable(NutshellError):
+    """A legacy method with no REST equivalent was routed to REST."""
+
+    def __init__(self, message: str, method: str = "", reason: str = "") -> None:
+        super().__init__(message, method, reason)
+        self.method = method
+        self.reason = reason
+
+
+class TransportError(NutshellError):
+    """No usable HTTP response arrived."""
+
+    def __init__(self, message: str, target: str = "") -> None:
+        super().__init__(message, target)
+        self.target = scrub(target)
+
+
+class ConnectError(TransportError):
+    """The connection could not be made, so the request never left this machine."""
+
+
+class TimeoutError(TransportError):  # noqa: A001 - deliberately scoped to this package
+    """The server did not answer in time."""
+
+
+class OutcomeUnknownError(TimeoutError):
+    """A non-idempotent write was sent but no answer came: it may or may not have happened."""
+
+
+class RetryExhaustedError(TransportError):
+    """Every allowed attempt failed, or the overall deadline passed."""
+
+
+class MalformedResponseError(NutshellError):
+    """The server's answer could not be understood (HTML, truncated JSON, a wrong envelope)."""
+
+    def __init__(
+        self,
+        message: str,
+        target: str = "",
+        status: int | None = None,
+        body: str = "",
+        problems: tuple[str, ...] = (),
+    ) -> None:
+        super().__init__(message, target, status, body, problems)
+        self.target = scrub(target)
+        self.status = status
+        self.body = truncate_body(body)
+        self.problems = problems
+
+    def __str__(self) -> str:
+        where = f" ({self.target})" if self.target else ""
+        detail = "; ".join(self.problems)
+        return f"{self.message}{where}" + (f": {detail}" if detail else "")
+
+
+class APIError(NutshellError):
+    """The server answered with an error.
+
+    Attributes: ``status`` (HTTP), ``code`` (the JSON-RPC error code, when there is one),
+    ``request_id`` (the ``x-nutshell-request-id`` header), ``target`` (RPC method or URL),
+    and ``body`` (a truncated, scrubbed excerpt of the response).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        code: int | None = None,
+        request_id: str | None = None,
+        target: str = "",
+        body: str = "",
+        data: Any = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.request_id = request_id
+        self.target = scrub(target)
+        self.body = truncate_body(body)
+        self.data = data
+
+    def _state(self) -> dict[str, Any]:
+        return {
+            "status": self.status,
+            "code": self.code,
+            "request_id": self.request_id,
+            "target": self.target,
+            "body": self.body,
+            "data": self.data,
+        }
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Keyword-only constructor arguments are not in ``args``; rebuild through a helper.
+        return (_rebuild_api_error, (type(self), self.message, self._state()))
+
+    def __str__(self) -> str:
+        parts = [self.message]
+        tags = []
+        if self.status is not None:
+            tags.append(f"HTTP {self.status}")
+        if self.code is not None:
+            tags.append(f"code {self.code}")
+        if self.target:
+            tags.append(self.target)
+        if self.request_id:
+            tags.append(f"request {self.request_id}")
+        if tags:
+            parts.append(f"[{', '.join(tags)}]")
+        return " ".join(parts)
+
+
+def _rebuild_api_error(cls: type[APIError], message: str, kwargs: dict[str, Any]) -> APIError:
+    return cls(message, **kwargs)
+
+
+class InvalidRequestError(APIError):
+    """400, or JSON-RPC -32600/-32602: the server rejected the request as malformed or invalid."""
+
+
+class AuthenticationError(APIError):
+    """401: the email or API key was not accepted."""
+
+
+class PermissionDeniedError(APIError):
+    """403: the key's user may not do this."""
+
+
+class NotFoundError(APIError):
+    """404: no such record or route."""
+
+
+class MethodNotFoundError(NotFoundError):
+    """JSON-RPC -32601: the server does not know the method."""
+
+
+class ConflictError(APIError):
+    """409: the rev sent is out of date; re-read the record, merge and retry."""
+
+
+class RateLimitedError(APIError):
+    """429: slow down; ``retry_after`` holds the server's advice in seconds, if any."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after
+
+    def _state(self) -> dict[str, Any]:
+        return {**super()._state(), "retry_after": self.retry_after}
+
+
+class ServerError(APIError):
+    """5xx: the server failed."""
+
+
+_BY_STATUS: dict[int, type[APIError]] = {
+    400: InvalidRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    409: ConflictError,
+    422: InvalidRequestError,
+    429: RateLimitedError,
+}
+
+_BY_RPC_CODE: dict[int, type[APIError]] = {
+    -32600: InvalidRequestError,
+    -32602: InvalidRequestError,
+    -32700: InvalidRequestError,
+    -32601: MethodNotFoundError,
+    400: InvalidRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    409: ConflictError,
+    429: RateLimitedError,
+}
+
+
+def error_for_status(status: int | None, code: int | None = None) -> type[APIError]:
+    """Pick the error class for an HTTP status and, when present, a JSON-RPC error code."""
+    if code is not None and code in _BY_RPC_CODE:
+        return _BY_RPC_CODE[code]
+    if status is not None:
+        if status in _BY_STATUS:
+            return _BY_STATUS[status]
+        if status >= 500:
+            return ServerError
+        if code is not None and code <= -32000:
+            return ServerError
+    return APIError

@@ -1,0 +1,1 @@
+"""REST client for Nutshell CRM. Not implemented yet: see the project issues."""

@@ -1,0 +1,1 @@
+"""Legacy JSON-RPC client for Nutshell CRM. Not implemented yet: see the project issues."""
