@@ -6,7 +6,7 @@ Everything raised on purpose derives from :class:`NutshellError`::
     ├── ConfigurationError          bad options given to a client (never a server's fault)
     ├── UsageError                  bad arguments for a call, rejected before any request
     │   └── UnknownMethodError      a method name the catalog does not know
-    ├── InsecureTransportError      plain http to a non-loopback host, or an untrusted discovery host
+    ├── InsecureTransportError      plain http off loopback, or an untrusted discovery host
     ├── TransportError              the request did not produce an HTTP response
     │   ├── ConnectError            the connection was never made: the request did not leave
     │   ├── TimeoutError            no answer in time
@@ -139,7 +139,7 @@ class ConnectError(TransportError):
     """The connection could not be made, so the request never left this machine."""
 
 
-class TimeoutError(TransportError):  # noqa: A001 - deliberately scoped to this package
+class TimeoutError(TransportError):
     """The server did not answer in time."""
 
 
