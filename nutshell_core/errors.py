@@ -131,7 +131,7 @@ class TransportError(NutshellError):
     """No usable HTTP response arrived."""
 
     def __init__(self, message: str, target: str = "") -> None:
-        super().__init__(message, target)
+        super().__init__(message, scrub(target))
         self.target = scrub(target)
 
 
@@ -162,7 +162,7 @@ class MalformedResponseError(NutshellError):
         body: str = "",
         problems: tuple[str, ...] = (),
     ) -> None:
-        super().__init__(message, target, status, body, problems)
+        super().__init__(message, scrub(target), status, truncate_body(body), problems)
         self.target = scrub(target)
         self.status = status
         self.body = truncate_body(body)

@@ -1,0 +1,940 @@
+"""The one HTTP layer under the JSON-RPC client, the REST client and the bridge.
+
+:class:`Transport` sends a request with :mod:`requests` and returns the raw
+:class:`requests.Response` for every final HTTP status: callers parse bodies and map errors
+themselves, because JSON-RPC errors arrive as JSON bodies with 4xx statuses. The transport
+raises only when no usable response arrived, or when a request must not be sent at all.
+
+Safety rules, checked before any I/O:
+
+* ``https://`` is always allowed; ``http://`` only to a loopback host (127.0.0.0/8, ``::1``,
+  ``localhost``), else :class:`~nutshell_core.errors.InsecureTransportError`.
+* URLs must not embed credentials; HTTP Basic credentials come only from :class:`Credentials`.
+* Redirects are never followed by :mod:`requests`. The transport follows at most
+  :data:`MAX_REDIRECTS` hops itself, and only to the same scheme, host and port, so credentials
+  never reach another host; any other 3xx is returned as is.
+
+Retry rules (the caller says whether the call is ``idempotent``, from the catalog):
+
+* Reads (``idempotent=True``) are retried on HTTP 429, 502, 503 and 504, on connection
+  failures and on read timeouts. The wait is the server's ``Retry-After`` when given (seconds
+  or an HTTP date, honoured exactly, no jitter), else full-jitter exponential backoff:
+  ``random() * min(backoff_max, backoff_initial * multiplier ** (retry - 1))``.
+* Writes (``idempotent=False``) are re-sent only when the request certainly never left this
+  machine: a connect timeout, a refused connection or a failed DNS lookup. Never after a read
+  timeout, a connection broken after sending, or any HTTP response: a 429 or 5xx answer to a
+  write is returned at once, and a write whose answer never came raises
+  :class:`~nutshell_core.errors.OutcomeUnknownError`, because it may have been applied.
+* Attempts are capped by :attr:`RetryPolicy.max_attempts` and by an overall
+  :attr:`RetryPolicy.deadline`: no wait starts that would end after the deadline, and each
+  attempt's timeouts are trimmed to the time left. A ``Retry-After`` above
+  :attr:`RetryPolicy.max_retry_after`, or one the deadline cannot accommodate, is not waited for.
+* When retries run out on an HTTP status the last response is returned (the caller maps it to
+  its typed error, e.g. :class:`~nutshell_core.errors.RateLimitedError`); when they run out on a
+  transport failure the specific error is raised (``ConnectError``, ``TimeoutError`` or
+  ``TransportError``), its message giving the number of attempts.
+
+Credentials never appear in a repr, a log record or an error message.
+"""
+
+from __future__ import annotations
+
+import base64
+import enum
+import http.client
+import ipaddress
+import json as jsonlib
+import logging
+import math
+import random as _random
+import re
+import socket
+import ssl
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+from importlib import metadata
+from types import TracebackType
+from typing import Any, Final, NoReturn, SupportsIndex
+from urllib.parse import quote, urljoin, urlsplit
+
+import attrs
+import requests
+import requests.auth
+import urllib3.exceptions
+from requests.structures import CaseInsensitiveDict
+
+from nutshell_core.errors import (
+    ConfigurationError,
+    ConnectError,
+    InsecureTransportError,
+    OutcomeUnknownError,
+    TimeoutError,
+    TransportError,
+    UsageError,
+    scrub,
+)
+
+__all__ = [
+    "MAX_REDIRECTS",
+    "REQUEST_ID_HEADER",
+    "RETRYABLE_STATUSES",
+    "UNSET",
+    "USER_AGENT",
+    "Credentials",
+    "RetryPolicy",
+    "Timeouts",
+    "Transport",
+    "check_url_is_safe",
+    "is_loopback_host",
+    "parse_retry_after",
+    "request_id",
+]
+
+_log = logging.getLogger(__name__)
+
+
+def _package_version() -> str:
+    try:
+        return metadata.version("nutshell-migrate")
+    except metadata.PackageNotFoundError:  # running from a source tree that was never installed
+        return "0+unknown"
+
+
+#: The default ``User-Agent``.
+USER_AGENT: Final = f"nutshell-migrate/{_package_version()}"
+
+#: Statuses a read is retried on. 500 is not among them: it is usually a bug, not a blip.
+RETRYABLE_STATUSES: Final = frozenset({429, 502, 503, 504})
+
+#: The most same-origin redirect hops followed for one attempt.
+MAX_REDIRECTS: Final = 5
+
+#: The response header carrying Nutshell's request id.
+REQUEST_ID_HEADER: Final = "x-nutshell-request-id"
+
+_SECURE = "[secure]"
+_CONTROL = re.compile(r"[\x00-\x20\x7f]")  # control characters and spaces, never valid in a URL
+_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")  # an HTTP method is an RFC 9110 token
+_DECIMAL = re.compile(r"\d+(?:\.\d+)?")
+_DEFAULT_PORTS: Final = {"http": 80, "https": 443}
+_DETAIL_LIMIT = 300
+
+
+class _Unset(enum.Enum):
+    UNSET = "UNSET"
+
+    def __repr__(self) -> str:
+        return "UNSET"
+
+
+#: "No JSON body" for :meth:`Transport.request`, distinct from ``None`` (a JSON ``null`` body).
+UNSET: Final = _Unset.UNSET
+
+
+# --------------------------------------------------------------------------------------------
+# Value objects
+# --------------------------------------------------------------------------------------------
+
+
+def _check_username(_instance: object, _attribute: object, value: Any) -> None:
+    if not isinstance(value, str) or not value:
+        raise ConfigurationError("username must be a non-empty string")
+    # A colon would split differently on the server; CR/LF would inject headers.
+    if ":" in value or _CONTROL.search(value.replace(" ", "")):
+        raise ConfigurationError("username must not contain ':' or control characters")
+
+
+def _check_api_key(_instance: object, _attribute: object, value: Any) -> None:
+    # The messages never quote the value: it is the secret.
+    if not isinstance(value, str) or not value:
+        raise ConfigurationError("api_key must be a non-empty string")
+    if _CONTROL.search(value.replace(" ", "")):
+        raise ConfigurationError("api_key must not contain control characters")
+
+
+@attrs.frozen
+class Credentials:
+    """A Nutshell user name (an email address) and API key, sent as HTTP Basic auth.
+
+    The key is shown as ``'[secure]'`` by ``repr`` and ``str``, and the object refuses to be
+    pickled or copied, so the key cannot leak through logs, reports or process boundaries.
+    """
+
+    username: str = attrs.field(validator=_check_username)
+    api_key: str = attrs.field(validator=_check_api_key, repr=lambda _: repr(_SECURE))
+
+    def __reduce_ex__(self, protocol: SupportsIndex) -> NoReturn:
+        raise ConfigurationError("credentials are not picklable")
+
+    def __reduce__(self) -> NoReturn:
+        raise ConfigurationError("credentials are not picklable")
+
+    def __getstate__(self) -> NoReturn:
+        raise ConfigurationError("credentials are not picklable")
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _positive_finite(_instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if not _is_number(value) or not math.isfinite(value) or value <= 0:
+        raise ConfigurationError(f"{attribute.name} must be a positive finite number of seconds")
+
+
+def _non_negative_finite(_instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if not _is_number(value) or not math.isfinite(value) or value < 0:
+        raise ConfigurationError(f"{attribute.name} must be a finite number >= 0")
+
+
+def _at_least_one(_instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if not _is_number(value) or not math.isfinite(value) or value < 1:
+        raise ConfigurationError(f"{attribute.name} must be a finite number >= 1")
+
+
+def _attempts(_instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise ConfigurationError(f"{attribute.name} must be an int >= 1")
+
+
+def _is_bool(_instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if not isinstance(value, bool):
+        raise ConfigurationError(f"{attribute.name} must be a bool")
+
+
+@attrs.frozen
+class Timeouts:
+    """Per-attempt socket timeouts in seconds: to connect, and between bytes of the answer.
+
+    Always passed to :mod:`requests` (whose default is to wait forever).
+    """
+
+    connect: float = attrs.field(default=5.0, validator=_positive_finite)
+    read: float = attrs.field(default=30.0, validator=_positive_finite)
+
+    def as_tuple(self) -> tuple[float, float]:
+        """The ``(connect, read)`` pair :mod:`requests` takes."""
+        return (self.connect, self.read)
+
+
+@attrs.frozen
+class RetryPolicy:
+    """How many times, and how patiently, a request is tried (see the module docstring).
+
+    ``max_attempts`` counts the first attempt. ``deadline`` bounds the whole call, waits
+    included. A ``Retry-After`` longer than ``max_retry_after`` is not waited for. With
+    ``jitter`` off the backoff is the full exponential step instead of a random fraction of it.
+    """
+
+    max_attempts: int = attrs.field(default=4, validator=_attempts)
+    backoff_initial: float = attrs.field(default=0.5, validator=_non_negative_finite)
+    backoff_max: float = attrs.field(default=8.0, validator=_non_negative_finite)
+    multiplier: float = attrs.field(default=2.0, validator=_at_least_one)
+    jitter: bool = attrs.field(default=True, validator=_is_bool)
+    deadline: float = attrs.field(default=60.0, validator=_positive_finite)
+    max_retry_after: float = attrs.field(default=60.0, validator=_non_negative_finite)
+
+    def backoff(self, retry: int, random: Callable[[], float]) -> float:
+        """Seconds to wait before retry number ``retry`` (1 for the first retry).
+
+        Full jitter: a uniformly random fraction of the capped exponential step, so clients
+        that failed together do not come back together.
+        """
+        try:
+            step = self.backoff_initial * self.multiplier ** max(retry - 1, 0)
+        except OverflowError:  # a huge max_attempts: the cap applies long before this
+            step = math.inf
+        cap = min(self.backoff_max, step) if self.backoff_initial > 0 else 0.0
+        if not self.jitter:
+            return cap
+        return cap * min(max(random(), 0.0), 1.0)
+
+
+# --------------------------------------------------------------------------------------------
+# URL checks and small helpers
+# --------------------------------------------------------------------------------------------
+
+
+def is_loopback_host(host: str) -> bool:
+    """Whether ``host`` (a URL's host, brackets allowed) certainly names this machine.
+
+    True for 127.0.0.0/8, ``::1`` (also IPv4-mapped) and exactly ``localhost``. Anything that
+    would need a DNS lookup to decide, such as ``localhost.`` or ``127.1``, is not loopback.
+    """
+    name = host.strip()
+    if name.startswith("[") and name.endswith("]"):
+        name = name[1:-1]
+    if name.lower() == "localhost":
+        return True
+    try:
+        address = ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped.is_loopback
+    return address.is_loopback
+
+
+def check_url_is_safe(url: str, *, allow_loopback_http: bool = True) -> None:
+    """Raise :class:`InsecureTransportError` unless credentials may be sent to ``url``.
+
+    ``https://`` with a host is safe. ``http://`` is safe only to a loopback host (see
+    :func:`is_loopback_host`), and only while ``allow_loopback_http`` holds. URLs with embedded
+    credentials (``user:key@``), whitespace or control characters are refused: parsers disagree
+    about them, which is how a URL that looks local ends up somewhere else.
+    """
+    if not isinstance(url, str):
+        raise InsecureTransportError("the URL must be a string")
+    shown = _display_url(url)
+    if _CONTROL.search(url):
+        raise InsecureTransportError(f"refusing {shown}: the URL contains whitespace or controls")
+    try:
+        parts = urlsplit(url)
+        port = parts.port  # validates the port
+    except ValueError as exc:
+        raise InsecureTransportError(f"refusing {shown}: not a valid URL ({exc})") from None
+    del port
+    scheme = parts.scheme.lower()
+    if "@" in parts.netloc:
+        raise InsecureTransportError(
+            f"refusing {shown}: the URL embeds credentials; pass Credentials instead"
+        )
+    if scheme not in _DEFAULT_PORTS or not parts.hostname:
+        raise InsecureTransportError(f"refusing {shown}: only https:// URLs with a host are used")
+    if scheme == "http":
+        if not is_loopback_host(parts.hostname):
+            raise InsecureTransportError(
+                f"refusing {shown}: plain http is only allowed to a loopback host; use https://"
+            )
+        if not allow_loopback_http:
+            raise InsecureTransportError(
+                f"refusing {shown}: plain http is disabled (allow_insecure_loopback=False)"
+            )
+
+
+def parse_retry_after(
+    value: str | None, *, now: Callable[[], datetime] | None = None
+) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header value, or None if absent or unreadable.
+
+    The value is either a number of seconds or an HTTP date; a date is compared with ``now()``
+    (aware UTC wall-clock time by default) and a date in the past means 0.
+    """
+    if value is None:
+        return None
+    text = value.strip()
+    if _DECIMAL.fullmatch(text):
+        return float(text)
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:  # "-0000" means UTC with no claim about the sender's zone
+        when = when.replace(tzinfo=timezone.utc)
+    current = (now or _utcnow)()
+    if current.tzinfo is None:
+        current = current.replace(tzinfo=timezone.utc)
+    return max(0.0, (when - current).total_seconds())
+
+
+def request_id(response: requests.Response) -> str | None:
+    """Nutshell's request id for ``response`` (the ``x-nutshell-request-id`` header), if any."""
+    return response.headers.get(REQUEST_ID_HEADER) or None
+
+
+def _utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _origin(url: str) -> tuple[str, str, int]:
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    return (scheme, (parts.hostname or "").lower(), parts.port or _DEFAULT_PORTS.get(scheme, 0))
+
+
+def _display_url(url: str) -> str:
+    """``url`` without userinfo, query or fragment: fit for logs and error messages."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        port = parts.port
+    except ValueError:
+        return scrub(url.split("?", 1)[0])[:200]
+    if ":" in host:
+        host = f"[{host}]"
+    netloc = f"{host}:{port}" if port is not None else host
+    shown = f"{parts.scheme}://{netloc}{parts.path}" if parts.scheme else parts.path
+    return shown + ("?..." if parts.query else "")
+
+
+def _default_target(method: str, url: str) -> str:
+    return f"{method} {_display_url(url).removesuffix('?...')}"
+
+
+# --------------------------------------------------------------------------------------------
+# Failure classification
+# --------------------------------------------------------------------------------------------
+
+
+class _Failure(enum.Enum):
+    NOT_SENT = "not sent"  # the connection was never made: safe to re-send anything
+    TLS_REJECTED = "tls rejected"  # certificate verification failed: not sent, not transient
+    TIMED_OUT = "timed out"  # sent (or maybe sent), then no answer in time
+    BROKEN = "broken"  # the connection failed in a way that may be after sending
+    OTHER = "other"  # requests refused or failed otherwise: not retried
+
+
+# Evidence that bytes may have reached the server. Checked before the "never sent" evidence,
+# so a chain containing both is treated as possibly sent: when unsure, assume it was.
+_MAYBE_SENT: Final = (
+    urllib3.exceptions.ReadTimeoutError,
+    urllib3.exceptions.ProtocolError,
+    http.client.HTTPException,
+    ConnectionResetError,
+    ConnectionAbortedError,
+    BrokenPipeError,
+)
+# Evidence that the connection was never made. urllib3's NewConnectionError (which includes
+# NameResolutionError) is a ConnectTimeoutError: both happen before a byte of the request.
+_NEVER_SENT: Final = (
+    urllib3.exceptions.ConnectTimeoutError,
+    socket.gaierror,
+    ConnectionRefusedError,
+)
+
+
+def _causes(exc: BaseException) -> Iterator[BaseException]:
+    """``exc`` and every exception it wraps (args, urllib3 ``reason``, cause, context)."""
+    pending: list[BaseException] = [exc]
+    seen: set[int] = set()
+    while pending and len(seen) < 64:  # bounded: chains can be cyclic
+        current = pending.pop(0)
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        pending.extend(arg for arg in current.args if isinstance(arg, BaseException))
+        reason = getattr(current, "reason", None)
+        if isinstance(reason, BaseException):
+            pending.append(reason)
+        for linked in (current.__cause__, current.__context__):
+            if linked is not None:
+                pending.append(linked)
+
+
+def _classify(exc: requests.RequestException) -> _Failure:
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        # requests raises this only for urllib3's ConnectTimeoutError: the connect phase.
+        return _Failure.NOT_SENT
+    if not isinstance(exc, (requests.ConnectionError, requests.Timeout)) and not isinstance(
+        exc, requests.exceptions.ChunkedEncodingError
+    ):
+        return _Failure.OTHER
+    chain = list(_causes(exc))
+    if any(isinstance(link, urllib3.exceptions.ReadTimeoutError) for link in chain):
+        return _Failure.TIMED_OUT  # includes a timeout while reading the body
+    if isinstance(exc, requests.Timeout):
+        return _Failure.TIMED_OUT
+    if any(isinstance(link, _MAYBE_SENT) for link in chain):
+        return _Failure.BROKEN
+    if any(isinstance(link, ssl.SSLCertVerificationError) for link in chain):
+        return _Failure.TLS_REJECTED
+    if any(isinstance(link, _NEVER_SENT) for link in chain):
+        return _Failure.NOT_SENT
+    return _Failure.BROKEN  # a bare ConnectionError says nothing: assume it may have been sent
+
+
+def _may_resend(failure: _Failure, idempotent: bool) -> bool:
+    if failure is _Failure.NOT_SENT:
+        return True
+    return idempotent and failure in (_Failure.TIMED_OUT, _Failure.BROKEN)
+
+
+class _BasicAuth(requests.auth.AuthBase):
+    """HTTP Basic auth from a prepared header value; UTF-8, unlike requests' latin-1 default."""
+
+    __slots__ = ("_header",)
+
+    def __init__(self, header: str) -> None:
+        self._header = header
+
+    def __call__(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
+        r.headers["Authorization"] = self._header
+        return r
+
+    def __repr__(self) -> str:
+        return f"_BasicAuth({_SECURE})"
+
+
+def _redirect_method(status: int, method: str) -> str:
+    # What browsers and requests do: 303 (and in practice 302) turns into GET, 301 turns a
+    # POST into GET; 307 and 308 keep the method and the body.
+    if status in (302, 303) and method != "HEAD":
+        return "GET"
+    if status == 301 and method == "POST":
+        return "GET"
+    return method
+
+
+# --------------------------------------------------------------------------------------------
+# The transport
+# --------------------------------------------------------------------------------------------
+
+
+class Transport:
+    """HTTPS requests with Basic auth, timeouts, safe redirects and the retry rules above.
+
+    One :class:`requests.Session` per transport, so connections are reused. The constructor
+    does no I/O. A session passed in is used as is (it must not retry or follow redirects on its
+    own; the default ``requests`` adapter does neither) and is not closed by :meth:`close`.
+    ``sleep``, ``clock`` (monotonic seconds), ``random`` (0 <= x < 1) and ``now`` (aware
+    wall-clock time, for ``Retry-After`` dates) are injectable for tests. Like the session it
+    wraps, a transport is meant for one thread at a time.
+    """
+
+    def __init__(
+        self,
+        *,
+        credentials: Credentials | None,
+        timeouts: Timeouts = Timeouts(),  # frozen, so sharing a default is harmless
+        retry: RetryPolicy = RetryPolicy(),  # frozen, so sharing a default is harmless
+        session: requests.Session | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        random: Callable[[], float] = _random.random,
+        now: Callable[[], datetime] = _utcnow,
+        user_agent: str = USER_AGENT,
+        allow_insecure_loopback: bool = True,
+    ) -> None:
+        if credentials is not None and not isinstance(credentials, Credentials):
+            raise ConfigurationError("credentials must be a Credentials instance or None")
+        if not isinstance(timeouts, Timeouts):
+            raise ConfigurationError("timeouts must be a Timeouts instance")
+        if not isinstance(retry, RetryPolicy):
+            raise ConfigurationError("retry must be a RetryPolicy instance")
+        if session is not None and not isinstance(session, requests.Session):
+            raise ConfigurationError("session must be a requests.Session or None")
+        if (
+            not isinstance(user_agent, str)
+            or not user_agent
+            or _CONTROL.search(user_agent.replace(" ", ""))
+        ):
+            raise ConfigurationError("user_agent must be a non-empty string without controls")
+        self._credentials = credentials
+        self._timeouts = timeouts
+        self._retry = retry
+        self._owns_session = session is None
+        self._session = session if session is not None else requests.Session()
+        self._sleep = sleep
+        self._clock = clock
+        self._random = random
+        self._now = now
+        self._user_agent = user_agent
+        self._allow_insecure_loopback = bool(allow_insecure_loopback)
+        self._closed = False
+        self._auth: _BasicAuth | None = None
+        self._secrets: tuple[str, ...] = ()
+        if credentials is not None:
+            token = base64.b64encode(
+                f"{credentials.username}:{credentials.api_key}".encode()
+            ).decode("ascii")
+            self._auth = _BasicAuth(f"Basic {token}")
+            # Everything a message could conceivably contain the key as, longest first.
+            variants = {credentials.api_key, quote(credentials.api_key, safe=""), token}
+            self._secrets = tuple(sorted(variants, key=len, reverse=True))
+
+    # -- properties and lifecycle ------------------------------------------------------------
+
+    @property
+    def credentials(self) -> Credentials | None:
+        """The credentials sent with ``auth=True`` requests (their repr masks the key)."""
+        return self._credentials
+
+    @property
+    def timeouts(self) -> Timeouts:
+        """The per-attempt timeouts."""
+        return self._timeouts
+
+    @property
+    def retry(self) -> RetryPolicy:
+        """The retry policy."""
+        return self._retry
+
+    @property
+    def closed(self) -> bool:
+        """Whether :meth:`close` was called."""
+        return self._closed
+
+    def close(self) -> None:
+        """Release pooled connections (of a session this transport created). Idempotent."""
+        if not self._closed:
+            self._closed = True
+            if self._owns_session:
+                self._session.close()
+
+    def __enter__(self) -> Transport:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        user = self._credentials.username if self._credentials is not None else None
+        return (
+            f"Transport(username={user!r}, timeouts={self._timeouts!r}, "
+            f"retry={self._retry!r}, closed={self._closed!r})"
+        )
+
+    # -- the request -------------------------------------------------------------------------
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        idempotent: bool,
+        json: Any = UNSET,
+        data: bytes | str | None = None,
+        params: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        headers: Mapping[str, str] | None = None,
+        auth: bool = True,
+        target: str = "",
+    ) -> requests.Response:
+        """Send one logical request, retrying per the module rules; return the final response.
+
+        Any final HTTP status is returned, errors included. ``idempotent`` decides what may be
+        retried. ``json`` (any JSON value, ``None`` meaning ``null``) and ``data`` are exclusive.
+        ``auth`` attaches the Basic credentials. ``target`` labels errors and defaults to the
+        method and the URL without its query.
+
+        Raises :class:`InsecureTransportError` (unsafe URL), :class:`UsageError` (bad
+        arguments), :class:`ConfigurationError` (no credentials, closed transport) before any
+        request; :class:`ConnectError`, :class:`TimeoutError`, :class:`OutcomeUnknownError` or
+        :class:`TransportError` when no usable response arrived.
+        """
+        if self._closed:
+            raise ConfigurationError("this transport is closed")
+        if not isinstance(method, str) or not _TOKEN.fullmatch(method):
+            raise UsageError(f"not an HTTP method: {method!r}")
+        verb = method.upper()
+        check_url_is_safe(url, allow_loopback_http=self._allow_insecure_loopback)
+        label = self._mask(target) if target else _default_target(verb, url)
+        if not isinstance(idempotent, bool):
+            raise UsageError(f"{label}: idempotent must be True or False")
+        if auth and self._auth is None:
+            raise ConfigurationError(
+                f"{label}: this transport has no credentials; pass auth=False for a public call"
+            )
+        body, send_headers = self._prepare(label, json, data, headers)
+        return self._run(
+            verb,
+            url,
+            idempotent=idempotent,
+            body=body,
+            params=params,
+            headers=send_headers,
+            auth=self._auth if auth else None,
+            label=label,
+        )
+
+    def _prepare(
+        self,
+        label: str,
+        json: Any,
+        data: bytes | str | None,
+        headers: Mapping[str, str] | None,
+    ) -> tuple[bytes | None, CaseInsensitiveDict[str]]:
+        merged: CaseInsensitiveDict[str] = CaseInsensitiveDict({"User-Agent": self._user_agent})
+        if headers is not None:
+            merged.update(headers)
+        if json is not UNSET and data is not None:
+            raise UsageError(f"{label}: pass either json or data, not both")
+        if json is not UNSET:
+            # Serialised once, here, so a bad body fails before any I/O and every attempt
+            # sends identical bytes. NaN and Infinity are not JSON.
+            try:
+                text = jsonlib.dumps(json, ensure_ascii=False, allow_nan=False)
+            except (TypeError, ValueError) as exc:
+                raise UsageError(
+                    f"{label}: the JSON body cannot be serialised: {self._mask(str(exc))}"
+                ) from None
+            merged.setdefault("Content-Type", "application/json")
+            return text.encode("utf-8"), merged
+        if isinstance(data, str):
+            # requests would send a str body as latin-1 and fail on anything else.
+            return data.encode("utf-8"), merged
+        if data is not None and not isinstance(data, bytes):
+            raise UsageError(f"{label}: data must be bytes, str or None")
+        return data, merged
+
+    def _run(
+        self,
+        verb: str,
+        url: str,
+        *,
+        idempotent: bool,
+        body: bytes | None,
+        params: Mapping[str, Any] | Sequence[tuple[str, Any]] | None,
+        headers: CaseInsensitiveDict[str],
+        auth: _BasicAuth | None,
+        label: str,
+    ) -> requests.Response:
+        policy = self._retry
+        shown = _display_url(url)
+        deadline_at = self._clock() + policy.deadline
+        attempt = 0
+        while True:
+            attempt += 1
+            # Trim the timeouts so that an attempt cannot outlive the overall deadline (with a
+            # 1 ms floor: the clock may move on between the check and here, and 0 is invalid).
+            left = max(deadline_at - self._clock(), 0.001)
+            timeout = (min(self._timeouts.connect, left), min(self._timeouts.read, left))
+            began = self._clock()
+            response: requests.Response | None = None
+            failure: requests.RequestException | None = None
+            kind = _Failure.OTHER
+            try:
+                response = self._exchange(
+                    verb=verb,
+                    url=url,
+                    body=body,
+                    params=params,
+                    headers=headers,
+                    auth=auth,
+                    timeout=timeout,
+                )
+            except requests.RequestException as exc:
+                failure = exc
+            took = self._clock() - began
+
+            if failure is not None:
+                kind = _classify(failure)
+                _log.debug(
+                    "%s %s failed in %.3fs (attempt %d/%d): %s",
+                    verb,
+                    shown,
+                    took,
+                    attempt,
+                    policy.max_attempts,
+                    self._describe(failure),
+                )
+                if not _may_resend(kind, idempotent):
+                    raise self._error(
+                        kind=kind,
+                        exc=failure,
+                        label=label,
+                        idempotent=idempotent,
+                        attempt=attempt,
+                        timeout=timeout,
+                        stop=None,
+                    ) from failure
+                delay = policy.backoff(attempt, self._random)
+                why = f"{type(failure).__name__}"
+            else:
+                assert response is not None
+                status = response.status_code
+                _log.debug(
+                    "%s %s -> %d in %.3fs (attempt %d/%d, request id %s)",
+                    verb,
+                    shown,
+                    status,
+                    took,
+                    attempt,
+                    policy.max_attempts,
+                    request_id(response),
+                )
+                if not idempotent or status not in RETRYABLE_STATUSES:
+                    return response
+                retry_after = parse_retry_after(response.headers.get("Retry-After"), now=self._now)
+                if retry_after is not None and retry_after > policy.max_retry_after:
+                    _log.debug(
+                        "%s %s: not retrying HTTP %d: Retry-After %.1fs exceeds %.1fs",
+                        verb,
+                        shown,
+                        status,
+                        retry_after,
+                        policy.max_retry_after,
+                    )
+                    return response
+                # The server's advice is honoured exactly; jitter is for guessing.
+                delay = (
+                    retry_after
+                    if retry_after is not None
+                    else policy.backoff(attempt, self._random)
+                )
+                why = f"HTTP {status}"
+
+            stop = self._stop_reason(attempt, delay, deadline_at)
+            if stop is None:
+                _log.debug(
+                    "%s %s: %s, retrying in %.2fs (attempt %d/%d)",
+                    verb,
+                    shown,
+                    why,
+                    delay,
+                    attempt + 1,
+                    policy.max_attempts,
+                )
+                self._sleep(delay)
+                if self._clock() < deadline_at:
+                    continue
+                stop = f"the {policy.deadline:g}s deadline passed while waiting to retry"
+            _log.debug("%s %s: giving up after %d attempt(s): %s", verb, shown, attempt, stop)
+            if failure is not None:
+                raise self._error(
+                    kind=kind,
+                    exc=failure,
+                    label=label,
+                    idempotent=idempotent,
+                    attempt=attempt,
+                    timeout=timeout,
+                    stop=stop,
+                ) from failure
+            assert response is not None
+            return response
+
+    def _stop_reason(self, attempt: int, delay: float, deadline_at: float) -> str | None:
+        """Why no further attempt may be made after ``attempt``, or None if one may."""
+        if attempt >= self._retry.max_attempts:
+            return f"all {self._retry.max_attempts} attempts used"
+        if self._clock() + delay >= deadline_at:
+            return f"waiting {delay:.2f}s more would pass the {self._retry.deadline:g}s deadline"
+        return None
+
+    def _exchange(
+        self,
+        *,
+        verb: str,
+        url: str,
+        body: bytes | None,
+        params: Mapping[str, Any] | Sequence[tuple[str, Any]] | None,
+        headers: CaseInsensitiveDict[str],
+        auth: _BasicAuth | None,
+        timeout: tuple[float, float],
+    ) -> requests.Response:
+        """One attempt: a request, plus same-origin redirect hops. Credentials stay on origin."""
+        history: list[requests.Response] = []
+        method, current, query = verb, url, params
+        hop_headers = headers
+        while True:
+            response = self._session.request(
+                method,
+                current,
+                params=query,
+                data=body,
+                headers=hop_headers,
+                auth=auth,
+                timeout=timeout,
+                allow_redirects=False,  # redirects are vetted below, never blindly followed
+            )
+            location = self._session.get_redirect_target(response)
+            if location is None:
+                break
+            next_url = urljoin(response.url or current, location).split("#", 1)[0]
+            if len(history) >= MAX_REDIRECTS or not self._same_origin(current, next_url):
+                _log.debug(
+                    "%s %s: not following HTTP %d to %s",
+                    method,
+                    _display_url(current),
+                    response.status_code,
+                    _display_url(next_url),
+                )
+                break
+            _log.debug(
+                "%s %s: following HTTP %d to %s",
+                method,
+                _display_url(current),
+                response.status_code,
+                _display_url(next_url),
+            )
+            history.append(response)
+            response.close()
+            new_method = _redirect_method(response.status_code, method)
+            if new_method != method:
+                body = None
+                hop_headers = CaseInsensitiveDict(hop_headers)
+                for name in ("Content-Type", "Content-Length", "Transfer-Encoding"):
+                    hop_headers.pop(name, None)
+            method, current, query = new_method, next_url, None  # the query is in the Location
+        response.history = history
+        return response
+
+    def _same_origin(self, url: str, next_url: str) -> bool:
+        try:
+            check_url_is_safe(next_url, allow_loopback_http=self._allow_insecure_loopback)
+            return _origin(url) == _origin(next_url)
+        except (InsecureTransportError, ValueError):
+            return False
+
+    # -- messages ----------------------------------------------------------------------------
+
+    def _mask(self, text: str) -> str:
+        """``text`` with URL userinfo, Basic tokens and every form of the API key removed."""
+        text = scrub(text)
+        for secret in self._secrets:
+            text = text.replace(secret, _SECURE)
+        return text
+
+    def _describe(self, exc: BaseException) -> str:
+        detail = self._mask(f"{type(exc).__name__}: {exc}")
+        if len(detail) > _DETAIL_LIMIT:
+            detail = detail[:_DETAIL_LIMIT] + "..."
+        return detail
+
+    def _error(
+        self,
+        *,
+        kind: _Failure,
+        exc: requests.RequestException,
+        label: str,
+        idempotent: bool,
+        attempt: int,
+        timeout: tuple[float, float],
+        stop: str | None,
+    ) -> TransportError:
+        """The error for a failed request; the caller chains it ``from`` the original."""
+        detail = self._describe(exc)
+        tries = f"; gave up after {attempt} attempt(s): {stop}" if stop else ""
+        if kind is _Failure.NOT_SENT:
+            error: TransportError = ConnectError(
+                f"{label}: could not connect, so the request was not sent{tries} ({detail})",
+                label,
+            )
+        elif kind is _Failure.TLS_REJECTED:
+            error = ConnectError(
+                f"{label}: the server's TLS certificate was rejected, so the request was not "
+                f"sent ({detail})",
+                label,
+            )
+        elif not idempotent and kind in (_Failure.TIMED_OUT, _Failure.BROKEN):
+            what = (
+                f"no response arrived within the {timeout[1]:g}s read timeout"
+                if kind is _Failure.TIMED_OUT
+                else "the connection broke before the response arrived"
+            )
+            error = OutcomeUnknownError(
+                f"{label}: the outcome is unknown: the request was sent but {what}, so the "
+                "write may or may not have been applied. It was not re-sent; check the record "
+                f"before trying again ({detail})",
+                label,
+            )
+        elif kind is _Failure.TIMED_OUT:
+            error = TimeoutError(
+                f"{label}: no response within the {timeout[1]:g}s read timeout{tries} ({detail})",
+                label,
+            )
+        elif kind is _Failure.BROKEN:
+            error = TransportError(
+                f"{label}: the connection broke before a response arrived{tries} ({detail})",
+                label,
+            )
+        else:
+            error = TransportError(f"{label}: the request failed ({detail})", label)
+        return error
