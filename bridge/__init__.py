@@ -1,1 +1,1 @@
-"""Bridge from legacy JSON-RPC calls to the REST API. Not implemented yet: see the project issues."""
+"""Bridge from legacy JSON-RPC calls to the REST API (not implemented yet)."""

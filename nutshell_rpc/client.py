@@ -1,0 +1,150 @@
+"""``NutshellAPI``: the legacy JSON-RPC client.
+
+Every catalog method is a real method (generated into ``_legacy.py``) that binds its arguments
+through the catalog signature and lands in :meth:`NutshellAPI.call`. Results come back exactly
+as the API sends them: plain JSON values. The typed face (``api.leads.get(...)`` and friends)
+lives in :mod:`nutshell_rpc.typed` and is reached through attributes of the same client.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, Literal
+
+import requests
+
+from nutshell_core.calls import bind_call, positional_params
+from nutshell_core.catalog import RpcMethod, rpc_method
+from nutshell_core.errors import ConfigurationError
+from nutshell_core.transport import Credentials, RetryPolicy, Timeouts, Transport, check_url_is_safe
+from nutshell_rpc._legacy import LegacyMethods
+from nutshell_rpc._protocol import IdGenerator, decode_response, encode_request
+from nutshell_rpc.discovery import DEFAULT_TTL, DISCOVERY_URL, Discovery
+from nutshell_rpc.typed import TypedFace
+
+__all__ = ["REV_IGNORE", "NutshellAPI"]
+
+#: The rev that skips Nutshell's optimistic-concurrency check. Never used unless passed.
+REV_IGNORE = "REV_IGNORE"
+
+ParamsStyle = Literal["named", "positional"]
+
+
+class NutshellAPI(LegacyMethods, TypedFace):
+    """A client for Nutshell's legacy JSON-RPC API.
+
+    ``NutshellAPI(username, api_key)`` discovers the account's endpoint on first use through
+    ``getApiForUsername``; ``endpoint=`` skips discovery (this is how the emulator is reached).
+    ``username`` is the user's email (or the company domain) and ``api_key`` the API key.
+    """
+
+    __slots__ = (
+        "_discovery",
+        "_discovery_url",
+        "_endpoint",
+        "_ids",
+        "_params_style",
+        "_transport",
+        "_typed_cache",
+        "_username",
+    )
+
+    def __init__(
+        self,
+        username: str,
+        api_key: str,
+        *,
+        endpoint: str | None = None,
+        discovery_url: str = DISCOVERY_URL,
+        discovery_ttl: float = DEFAULT_TTL,
+        trusted_hosts: Iterable[str] = (),
+        params_style: ParamsStyle = "named",
+        timeouts: Timeouts | None = None,
+        retry: RetryPolicy | None = None,
+        session: requests.Session | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        transport: Transport | None = None,
+    ) -> None:
+        if not username or not api_key:
+            raise ConfigurationError("NutshellAPI needs a username (an email) and an API key")
+        if params_style not in ("named", "positional"):
+            raise ConfigurationError("params_style must be 'named' or 'positional'")
+        if endpoint is not None:
+            check_url_is_safe(endpoint)
+        check_url_is_safe(discovery_url)
+        self._username = username
+        self._transport = transport or Transport(
+            credentials=Credentials(username=username, api_key=api_key),
+            timeouts=timeouts or Timeouts(),
+            retry=retry or RetryPolicy(),
+            session=session,
+            sleep=sleep,
+            clock=clock,
+        )
+        self._endpoint = endpoint
+        self._discovery_url = discovery_url
+        self._discovery = Discovery(
+            self._transport,
+            username,
+            url=discovery_url,
+            ttl=discovery_ttl,
+            trusted_hosts=trusted_hosts,
+            clock=clock,
+        )
+        self._params_style: ParamsStyle = params_style
+        self._ids = IdGenerator()
+        self._typed_cache: dict[str, Any] = {}
+
+    def __repr__(self) -> str:
+        where = self._endpoint or f"discovered via {self._discovery_url}"
+        return f"NutshellAPI(username={self._username!r}, endpoint={where!r})"
+
+    def __enter__(self) -> NutshellAPI:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the HTTP session."""
+        self._transport.close()
+
+    @property
+    def transport(self) -> Transport:
+        """The transport this client sends through."""
+        return self._transport
+
+    @property
+    def endpoint(self) -> str:
+        """The JSON-RPC endpoint, discovering it on first use when none was given."""
+        return self._endpoint or self._discovery.endpoint()
+
+    def call(self, method: str, /, *args: Any, **kwargs: Any) -> Any:
+        """Call a legacy method by name with positional or named arguments."""
+        row = rpc_method(method)
+        return self.call_named(row, bind_call(row, args, kwargs))
+
+    def call_named(self, row: RpcMethod, params: Mapping[str, Any]) -> Any:
+        """Send already-bound named params for a catalog method and return its raw result."""
+        if row.name == "getApiForUsername":
+            # Discovery is unauthenticated and lives on its own host.
+            url, auth = self._discovery_url, False
+        else:
+            url, auth = self.endpoint, True
+        wire_params: Mapping[str, Any] | Sequence[Any] = (
+            positional_params(row, params) if self._params_style == "positional" else params
+        )
+        request_id = next(self._ids)
+        body = encode_request(row.name, wire_params, request_id)
+        response = self._transport.request(
+            "POST", url, idempotent=row.idempotent, json=body, auth=auth, target=row.name
+        )
+        return decode_response(
+            status=response.status_code,
+            headers=response.headers,
+            text=response.text,
+            method=row.name,
+            request_id=request_id,
+        )
