@@ -1,0 +1,220 @@
+"""Domain rules both fronts share, so a lead behaves the same whichever API touched it.
+
+* A new lead gets the next display number, the default pipeline and its first stage, status
+  open, confidence 0, and the authenticated user as owner (HULL ``api_lead_new.json``).
+* Closing a lead picks an outcome; its status (won, lost, cancelled) becomes the lead's status
+  and the close time is set. Reopening clears both.
+* Moving a lead to another pipeline puts it on that pipeline's first stage.
+* The reference data a new Nutshell account ships with: one user, a default pipeline with
+  stages, and the outcomes won, lost and cancelled.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+import attrs
+
+from nutshell_core.errors import InvalidRequestError, NotFoundError
+from nutshell_core.model import (
+    UNSET,
+    ActivityType,
+    Lead,
+    LeadStatus,
+    Market,
+    Money,
+    Outcome,
+    Ref,
+    Stage,
+    Stageset,
+    User,
+)
+from nutshell_emulator.store import Store
+
+__all__ = [
+    "DEFAULT_STAGES",
+    "FIRST_LEAD_NUMBER",
+    "close_lead",
+    "default_stageset",
+    "install_defaults",
+    "lead_defaults",
+    "move_lead",
+    "reopen_lead",
+    "stages_of",
+]
+
+#: Nutshell numbers leads from 1000 ("Lead–1000").
+FIRST_LEAD_NUMBER = 1000
+
+DEFAULT_STAGES = ("Qualify", "Present", "Negotiate", "Contracting", "Closing")
+
+_OUTCOMES = (
+    ("Won", LeadStatus.WON),
+    ("Lost", LeadStatus.LOST),
+    ("Cancelled", LeadStatus.CANCELLED),
+)
+
+_ACTIVITY_TYPES = ("Phone call", "Meeting", "Email", "Virtual meeting")
+
+
+def install_defaults(
+    store: Store, *, email: str = "owner@example.com", name: str = "Account Owner"
+) -> User:
+    """Create what a new Nutshell account starts with; returns the first (admin) user."""
+    with store.transaction():
+        first, _, last = name.partition(" ")
+        user = store.insert(
+            User(
+                name=name,
+                first_name=first,
+                last_name=last or None,
+                emails=(email,),
+                is_enabled=True,
+                is_administrator=True,
+            )
+        )
+        pipeline = store.insert(
+            Stageset(name="Sales pipeline", is_default=True, position=0, stages=())
+        )
+        # Stage ids start at 101 in real accounts ("101-stages" in the recordings).
+        stages = []
+        for position, stage_name in enumerate(DEFAULT_STAGES, start=1):
+            stage = Stage(
+                id=store.next_id("Stage", start=101),
+                name=stage_name,
+                description="",
+                position=position,
+                stageset=Ref(entity="Stageset", id=pipeline.id, name=pipeline.name),
+            )
+            stages.append(store.insert(stage).ref())
+        store.update(Stageset, _id(pipeline.id), {"stages": tuple(_bare(s) for s in stages)})
+        for outcome_name, status in _OUTCOMES:
+            store.insert(Outcome(name=outcome_name, status=status))
+        for type_name in _ACTIVITY_TYPES:
+            store.insert(ActivityType(name=type_name))
+        store.insert(Market(name="U.S."))
+        return user
+
+
+def _id(value: object) -> int:
+    assert isinstance(value, int)
+    return value
+
+
+def _bare(ref: Ref) -> Ref:
+    return Ref(entity=ref.entity, id=ref.id, name=ref.name)
+
+
+def default_stageset(store: Store) -> Stageset:
+    """The default pipeline (the first one when none is marked default)."""
+    pipelines = store.all(Stageset)
+    if not pipelines:
+        raise NotFoundError("the account has no pipeline", status=404, code=404)
+    return next((p for p in pipelines if p.is_default), pipelines[0])
+
+
+def stages_of(store: Store, stageset_id: int) -> list[Stage]:
+    """A pipeline's stages in position order."""
+    stages = [
+        s for s in store.all(Stage) if isinstance(s.stageset, Ref) and s.stageset.id == stageset_id
+    ]
+    return sorted(stages, key=lambda s: (s.position if isinstance(s.position, int) else 0, s.id))
+
+
+def _first_stage(store: Store, stageset: Stageset) -> Ref | None:
+    stages = stages_of(store, _id(stageset.id))
+    return _bare(stages[0].ref()) if stages else None
+
+
+def lead_defaults(store: Store, actor: User | None) -> dict[str, Any]:
+    """Attribute values a new lead starts with, before the caller's own values apply."""
+    numbers = [
+        int(lead.number)
+        for lead in store.all(Lead)
+        if isinstance(lead.number, str) and lead.number.isdigit()
+    ]
+    number = max(numbers, default=FIRST_LEAD_NUMBER - 1) + 1
+    pipeline = default_stageset(store)
+    return {
+        "number": str(number),
+        "status": LeadStatus.OPEN,
+        "confidence": 0,
+        "priority": 0,
+        "is_overdue": False,
+        "value": Money(amount=Decimal(0), currency="USD"),
+        "owner": _bare(actor.ref()) if actor is not None else None,
+        "creator": _bare(actor.ref()) if actor is not None else None,
+        "stageset": Ref(entity="Stageset", id=pipeline.id, name=pipeline.name),
+        "stage": _first_stage(store, pipeline),
+        "outcome": None,
+        "closed_time": None,
+        "accounts": (),
+        "contacts": (),
+        "products": (),
+        "sources": (),
+        "competitors": (),
+        "tags": (),
+        "notes": (),
+        "custom_fields": {},
+    }
+
+
+def new_lead(store: Store, values: Mapping[str, Any], actor: User | None) -> Lead:
+    """Create a lead with Nutshell's defaults under the caller's values."""
+    with store.transaction():
+        merged = {
+            **lead_defaults(store, actor),
+            **{k: v for k, v in values.items() if v is not UNSET},
+        }
+        if "stageset" in values and "stage" not in values and isinstance(merged["stageset"], Ref):
+            pipeline = store.get(Stageset, _id(merged["stageset"].id))
+            merged["stage"] = _first_stage(store, pipeline)
+        actor_ref = _bare(actor.ref()) if actor is not None else None
+        return store.insert(Lead(**merged), actor=actor_ref)
+
+
+def close_lead(
+    store: Store, lead_id: int, outcome_id: int, actor: User | None, *, rev: str | None = None
+) -> Lead:
+    """Close a lead with an outcome; the outcome's status becomes the lead's status."""
+    with store.transaction():
+        outcome = store.find(Outcome, outcome_id)
+        if outcome is None or not isinstance(outcome.status, LeadStatus):
+            raise InvalidRequestError(f"unknown outcome {outcome_id}", status=400, code=-32602)
+        changes = {
+            "outcome": Ref(entity="Outcome", id=outcome.id, name=outcome.name),
+            "status": outcome.status,
+            "closed_time": store.now(),
+        }
+        actor_ref = _bare(actor.ref()) if actor is not None else None
+        return store.update(Lead, lead_id, changes, rev=rev, actor=actor_ref)
+
+
+def reopen_lead(store: Store, lead_id: int, actor: User | None, *, rev: str | None = None) -> Lead:
+    """Reopen a closed lead."""
+    changes = {"outcome": None, "status": LeadStatus.OPEN, "closed_time": None}
+    actor_ref = _bare(actor.ref()) if actor is not None else None
+    return store.update(Lead, lead_id, changes, rev=rev, actor=actor_ref)
+
+
+def move_lead(
+    store: Store, lead_id: int, stageset_id: int, actor: User | None, *, rev: str | None = None
+) -> Lead:
+    """Move a lead to another pipeline, onto that pipeline's first stage."""
+    with store.transaction():
+        pipeline = store.find(Stageset, stageset_id)
+        if pipeline is None:
+            raise InvalidRequestError(f"unknown pipeline {stageset_id}", status=400, code=-32602)
+        changes = {
+            "stageset": Ref(entity="Stageset", id=pipeline.id, name=pipeline.name),
+            "stage": _first_stage(store, pipeline),
+        }
+        actor_ref = _bare(actor.ref()) if actor is not None else None
+        return store.update(Lead, lead_id, changes, rev=rev, actor=actor_ref, action="stagechange")
+
+
+def evolve_lead(lead: Lead, **changes: Any) -> Lead:
+    """A copy of ``lead`` with ``changes`` (a helper for presenters and tests)."""
+    return attrs.evolve(lead, **changes)
