@@ -80,7 +80,11 @@ def truncate_body(body: str | bytes | None, limit: int = BODY_LIMIT) -> str:
         return ""
     text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
     text = scrub(text)
-    return text if len(text) <= limit else text[:limit] + f"... [{len(text) - limit} more chars]"
+    if len(text) <= limit:
+        return text
+    # The result is exactly ``limit`` long, so truncating it again changes nothing.
+    suffix = f"... [{len(text)} chars in all]"
+    return text[: max(0, limit - len(suffix))] + suffix
 
 
 class NutshellError(Exception):
