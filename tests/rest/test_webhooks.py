@@ -10,6 +10,7 @@ from typing import Any
 
 import attrs
 import pytest
+import responses
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -20,6 +21,7 @@ from nutshell_core.errors import (
     UsageError,
 )
 from nutshell_core.model import UNSET, Account, Activity, Lead, Record, Ref, User
+from nutshell_rest import RestClient
 from nutshell_rest.envelope import Change, Event
 from nutshell_rest.webhooks import (
     DEFAULT_MAX_BYTES,
@@ -678,3 +680,21 @@ def test_delivery_views_are_empty_without_side_loads() -> None:
     assert delivery.meta is UNSET
     assert delivery.links is UNSET
     assert render_webhook(delivery) == {"events": []}
+
+
+@responses.activate
+def test_the_rest_client_is_a_record_fetcher_for_refetch() -> None:
+    sample = json.loads((WEBHOOKS / "sample-hull-webhook-leadchanged.json").read_text("utf-8"))
+    lead = next(p for p in sample["payloads"] if p["type"] == "leads")
+    body = {"meta": {}, "links": {}, "leads": [lead]}
+    responses.get("https://app.nutshell.com/rest/leads/1003-leads", json=body)
+    client = RestClient("owner@example.com", "k" * 16, sleep=lambda _s: None)
+    refetched = list(refetch(parse_webhook(json.dumps(sample)), client))
+    assert [r.record.id for r in refetched if r.record is not None] == [1003]
+    responses.replace(
+        responses.GET,
+        "https://app.nutshell.com/rest/leads/1003-leads",
+        status=404,
+        body="<html></html>",
+    )
+    assert client.fetch("leads", 1003) is None
