@@ -545,3 +545,13 @@ def test_rpc_method_lookup() -> None:
 def test_rpc_method_rejects_every_unknown_name(name: str) -> None:
     with pytest.raises(UnknownMethodError):
         rpc_method(name)
+
+
+def test_derived_operations_fixture_matches_the_shipped_openapi_document() -> None:
+    spec_path = Path(__file__).resolve().parents[1] / "fixtures" / "rest" / "nutshell-openapi.json"
+    spec = json.loads(spec_path.read_text(encoding="utf-8"))
+    methods = {"get", "post", "put", "patch", "delete"}
+    from_spec = sorted(
+        [m.upper(), path] for path, ops in spec["paths"].items() for m in ops if m in methods
+    )
+    assert from_spec == sorted(json.loads(FIXTURE.read_text(encoding="utf-8")))

@@ -71,7 +71,14 @@ WEBHOOKS = FIXTURES / "webhooks"
 #: Recorded JSON bodies that are not envelopes (a bare 500 body): parse_envelope rejects them.
 NOT_ENVELOPES = {"err-internal-server.json"}
 
-JSON_FIXTURES = sorted(REST.rglob("*.json")) + sorted(WEBHOOKS.glob("*.json"))
+#: Nutshell's OpenAPI document sits beside the recordings (the emulator's schema tests use it).
+NOT_RECORDINGS = {"nutshell-openapi.json"}
+
+JSON_FIXTURES = [
+    p
+    for p in sorted(REST.rglob("*.json")) + sorted(WEBHOOKS.glob("*.json"))
+    if p.name not in NOT_RECORDINGS
+]
 ENVELOPE_FIXTURES = [p for p in JSON_FIXTURES if p.name not in NOT_ENVELOPES]
 
 UTC = timezone.utc

@@ -1,0 +1,323 @@
+"""``Emulator``: one local Nutshell speaking both APIs over one store.
+
+Two ways in:
+
+* ``Emulator().mount(mock)`` registers callbacks on a ``responses.RequestsMock`` for Nutshell's
+  own hosts (``api.nutshell.com`` for discovery, ``app.nutshell.com`` for ``/api/v1/json`` and
+  ``/rest``), so clients configured for the real service talk to the emulator in-process;
+* ``with Emulator().serve() as urls:`` runs a threaded WSGI server on 127.0.0.1 (an ephemeral
+  port by default) and yields the URLs to point clients at.
+
+Both go through :meth:`Emulator.handle`, which applies fault rules and routes to the JSON-RPC
+front (``nutshell_rpc.server`` over :class:`~nutshell_emulator.rpc_front.EmulatorBackend`) or
+the REST front.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+import socket
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from http import HTTPStatus
+from pathlib import Path
+from socketserver import ThreadingMixIn
+from typing import IO, Any, cast
+from wsgiref.simple_server import ServerHandler, WSGIRequestHandler, WSGIServer, make_server
+
+import attrs
+import requests
+
+from nutshell_core.errors import UsageError
+from nutshell_core.model import User
+from nutshell_core.transport import is_loopback_host
+from nutshell_emulator import rules, snapshot
+from nutshell_emulator.faults import Fault, FaultInjector
+from nutshell_emulator.http import HttpReply, HttpRequest, html_error_page, json_reply
+from nutshell_emulator.rest_front import RestFront
+from nutshell_emulator.rest_present import webhook_body
+from nutshell_emulator.rpc_front import EmulatorBackend
+from nutshell_emulator.seed import SeedSummary, seed
+from nutshell_emulator.store import Store, utc_now
+from nutshell_emulator.webhooks import WebhookDispatcher
+from nutshell_rpc.server import RpcServer
+
+__all__ = ["APP_HOST", "DISCOVERY_HOST", "Emulator", "EmulatorUrls"]
+
+APP_HOST = "app.nutshell.com"
+DISCOVERY_HOST = "api.nutshell.com"
+
+RPC_PATH = "/api/v1/json"
+DISCOVERY_PATH = "/v1/json"
+REST_PREFIX = "/rest"
+
+#: The key and email every emulator accepts unless told otherwise (test tooling only).
+DEFAULT_EMAIL = "owner@example.com"
+DEFAULT_API_KEY = "emulator-api-key-0001"
+
+
+class ConnectionReset(Exception):
+    """Raised inside the emulator to drop a connection without answering."""
+
+
+@attrs.frozen
+class EmulatorUrls:
+    """Where a served emulator listens."""
+
+    base: str
+
+    @property
+    def rpc(self) -> str:
+        """The JSON-RPC endpoint (``/api/v1/json``)."""
+        return self.base + RPC_PATH
+
+    @property
+    def discovery(self) -> str:
+        """The discovery endpoint (``/v1/json``)."""
+        return self.base + DISCOVERY_PATH
+
+    @property
+    def rest(self) -> str:
+        """The REST base URL (``/rest``)."""
+        return self.base + REST_PREFIX
+
+
+class Emulator:
+    """A stateful, local Nutshell: one store, a JSON-RPC front and a REST front."""
+
+    def __init__(
+        self,
+        *,
+        store: Store | None = None,
+        email: str = DEFAULT_EMAIL,
+        api_key: str = DEFAULT_API_KEY,
+        clock: Callable[[], datetime] = utc_now,
+        sleep: Callable[[float], None] = time.sleep,
+        fault_seed: int = 0,
+    ) -> None:
+        self.store = store if store is not None else Store(clock=clock)
+        if not self.store.all(User):
+            owner = rules.install_defaults(self.store, email=email)
+            assert isinstance(owner.id, int)
+            self.store.add_api_key(owner.id, api_key)
+        self.email = email
+        self.api_key = api_key
+        self.faults = FaultInjector(seed=fault_seed)
+        self._sleep = sleep
+        self._rpc = RpcServer(EmulatorBackend(self.store, api_host=APP_HOST))
+        self._rest_fronts: dict[str, RestFront] = {}
+        self.webhooks = WebhookDispatcher(self.store, webhook_body)
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"Emulator(email={self.email!r})"
+
+    # -- data --------------------------------------------------------------------------------
+
+    def seed(self, n: int = 200, random_seed: int = 0) -> SeedSummary:
+        """Add about ``n`` realistic linked records, deterministically."""
+        return seed(self.store, n, random_seed)
+
+    def add_user(self, email: str, api_key: str, *, name: str = "Another User") -> User:
+        """Create a user who can authenticate with ``email`` and ``api_key``."""
+        first, _, last = name.partition(" ")
+        user = self.store.insert(
+            User(name=name, first_name=first, last_name=last or None, emails=(email,),
+                 is_enabled=True, is_administrator=False)
+        )  # fmt: skip
+        assert isinstance(user.id, int)
+        self.store.add_api_key(user.id, api_key)
+        return user
+
+    def snapshot(self, path: str | Path) -> None:
+        """Save the whole state to a JSON file."""
+        snapshot.save(self.store, path)
+
+    def restore(self, path: str | Path) -> None:
+        """Replace the whole state with a snapshot file's."""
+        snapshot.restore(self.store, path)
+
+    def register_webhook(self, url: str) -> None:
+        """POST Nutshell-shaped webhook payloads for every write to ``url`` (loopback only)."""
+        self.webhooks.register(url)
+
+    def close(self) -> None:
+        """Stop background work (webhook delivery)."""
+        self.webhooks.close()
+
+    # -- the HTTP surface --------------------------------------------------------------------
+
+    def rest_front(self, base_url: str = f"https://{APP_HOST}{REST_PREFIX}") -> RestFront:
+        """The REST front rendering links under ``base_url``."""
+        with self._lock:
+            front = self._rest_fronts.get(base_url)
+            if front is None:
+                front = self._rest_fronts[base_url] = RestFront(self.store, base_url=base_url)
+            return front
+
+    def handle(self, request: HttpRequest, *, base: str = f"https://{APP_HOST}") -> HttpReply:
+        """Answer one request, applying fault rules first."""
+        fault = self.faults.decide(self._targets(request))
+        if fault is not None and fault.kind != "truncate":
+            early = self._apply(fault)
+            if early is not None:
+                return early
+        reply = self._route(request, base)
+        if fault is not None and fault.kind == "truncate":
+            return HttpReply(reply.status, reply.headers, reply.body[: len(reply.body) // 2])
+        return reply
+
+    def _route(self, request: HttpRequest, base: str) -> HttpReply:
+        path = request.path.rstrip("/") or "/"
+        if path in (RPC_PATH, DISCOVERY_PATH):
+            rpc = self._rpc.handle(request.method, dict(request.headers), request.body)
+            return HttpReply(rpc.status, rpc.headers, rpc.body)
+        if path == REST_PREFIX or path.startswith(REST_PREFIX + "/"):
+            return self.rest_front(base + REST_PREFIX).handle(request)
+        return html_error_page(404, "Not Found")
+
+    @staticmethod
+    def _targets(request: HttpRequest) -> tuple[str, ...]:
+        targets = [f"{request.method} {request.path}"]
+        if request.path.rstrip("/") in (RPC_PATH, DISCOVERY_PATH):
+            try:
+                method = json.loads(request.body or b"{}").get("method")
+            except (ValueError, AttributeError):
+                method = None
+            if isinstance(method, str):
+                targets.append(method)
+        return tuple(targets)
+
+    def _apply(self, fault: Fault) -> HttpReply | None:
+        if fault.kind == "delay":
+            self._sleep(fault.seconds)
+            return None
+        if fault.kind == "reset":
+            raise ConnectionReset("fault injection: connection reset")
+        if fault.kind == "html":
+            page = html_error_page(fault.status, "Internal Server Error")
+            return HttpReply(fault.status, page.headers, page.body)
+        headers = (("Retry-After", fault.retry_after),) if fault.retry_after is not None else ()
+        body = {"code": fault.status, "message": "Injected fault"}
+        return json_reply(fault.status, body, headers)
+
+    # -- transports --------------------------------------------------------------------------
+
+    def mount(
+        self, mock: Any, *, app_host: str = APP_HOST, discovery_host: str = DISCOVERY_HOST
+    ) -> None:
+        """Answer requests to Nutshell's hosts from inside a ``responses.RequestsMock``."""
+        for host in (app_host, discovery_host):
+            pattern = re.compile(rf"https://{re.escape(host)}(/.*)?(\?.*)?$")
+            for method in ("GET", "POST", "PUT", "PATCH", "DELETE"):
+                mock.add_callback(method, pattern, callback=self._responses_callback(host))
+
+    def _responses_callback(
+        self, host: str
+    ) -> Callable[[requests.PreparedRequest], tuple[int, dict[str, str], bytes]]:
+        def callback(prepared: requests.PreparedRequest) -> tuple[int, dict[str, str], bytes]:
+            body = prepared.body
+            request = HttpRequest.from_url(
+                str(prepared.method), str(prepared.url), dict(prepared.headers), body
+            )
+            try:
+                reply = self.handle(request, base=f"https://{host}")
+            except ConnectionReset as exc:
+                raise requests.ConnectionError("Connection reset by peer (emulated)") from exc
+            return reply.status, dict(reply.headers), reply.body
+
+        return callback
+
+    @contextmanager
+    def serve(self, host: str = "127.0.0.1", port: int = 0) -> Iterator[EmulatorUrls]:
+        """Serve both APIs on a loopback address until the ``with`` block ends."""
+        if not is_loopback_host(host):
+            raise UsageError("the emulator only listens on loopback addresses")
+        server = make_server(host, port, self._wsgi, server_class=_ThreadingServer,
+                             handler_class=_QuietHandler)  # fmt: skip
+        bound_port = server.server_address[1]
+        urls = EmulatorUrls(base=f"http://{host}:{bound_port}")
+        thread = threading.Thread(target=server.serve_forever, name="emulator-http", daemon=True)
+        thread.start()
+        try:
+            yield urls
+        finally:
+            server.shutdown()
+            server.server_close()
+            thread.join(timeout=5)
+
+    def _wsgi(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length) if length > 0 else b""
+        headers = {
+            key[5:].replace("_", "-").lower(): value
+            for key, value in environ.items()
+            if key.startswith("HTTP_")
+        }
+        if environ.get("CONTENT_TYPE"):
+            headers["content-type"] = environ["CONTENT_TYPE"]
+        query = environ.get("QUERY_STRING", "")
+        base = f"http://{environ.get('HTTP_HOST') or environ['SERVER_NAME']}"
+        request = HttpRequest.from_url(
+            environ["REQUEST_METHOD"],
+            f"{base}{environ.get('PATH_INFO', '/')}" + (f"?{query}" if query else ""),
+            headers,
+            body,
+        )
+        reply = self.handle(request, base=base)  # ConnectionReset is handled by _QuietHandler
+        start_response(f"{reply.status} {_reason(reply.status)}", list(reply.headers))
+        return [reply.body]
+
+
+def _reason(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Status"
+
+
+class _ThreadingServer(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+
+
+class _ResetAwareHandler(ServerHandler):
+    """Turns an injected :class:`ConnectionReset` into a dropped socket, not a 500 page."""
+
+    connection: socket.socket | None = None
+
+    def handle_error(self) -> None:
+        if isinstance(sys.exc_info()[1], ConnectionReset) and self.connection is not None:
+            with contextlib.suppress(OSError):
+                self.connection.shutdown(socket.SHUT_RDWR)
+            return
+        super().handle_error()
+
+
+class _QuietHandler(WSGIRequestHandler):
+    """No access log on stderr; an injected reset closes the socket without an answer."""
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return
+
+    def handle(self) -> None:
+        # wsgiref's own handle(), with a ServerHandler that can drop the connection.
+        self.raw_requestline = self.rfile.readline(65537)
+        if len(self.raw_requestline) > 65536:
+            self.send_error(414)
+            return
+        if not self.parse_request():
+            return
+        # socketserver's wfile is a BufferedIOBase at runtime; wsgiref types it as IO[bytes].
+        wfile = cast(IO[bytes], self.wfile)
+        handler = _ResetAwareHandler(
+            self.rfile, wfile, self.get_stderr(), self.get_environ(), multithread=True
+        )
+        handler.connection = self.connection
+        handler.request_handler = self  # type: ignore[attr-defined]
+        handler.run(self.server.get_app())  # type: ignore[attr-defined]

@@ -1,0 +1,1324 @@
+"""The emulator's JSON-RPC front: an :class:`~nutshell_rpc.server.RpcBackend` over the store.
+
+:class:`EmulatorBackend` answers the legacy methods from the one store the REST front also
+uses. Which methods it answers is a table derived from the catalog: each row's verb (``get``,
+``find``, ``new``, ``edit``, ``delete``, ``search``) picks a generic handler that works from
+the row's entity, and a short list of special cases covers the methods whose signature or
+result differs (``newNote(entity, note)``, ``findTags``' map, ``getUser()`` without an id,
+``findTimeline``, the cross-type searches...).
+
+Semantics (jsonrpc-api.md §3-§5):
+
+* ``find*`` returns stubs unless ``stubResponses`` is false (full records then, at most 100
+  a page); ``limit`` and 1-based ``page``; ``orderBy``/``orderDirection``; query keys are
+  ANDed and a list value is ORed;
+* ``get*`` returns the full record (a trashed one with ``deletedTime``); ``new*`` and ``edit*``
+  return the full record; edits are partial and replace multi-value fields wholesale; a
+  ``note`` key appends a Note; a stale rev is 409 (``REV_IGNORE`` skips the check);
+* a lead's ``outcome`` closes it, ``status: 0`` reopens it, ``stagesetId`` moves it and
+  ``milestoneId`` sets its stage, through the shared rules in :mod:`nutshell_emulator.rules`;
+* ``delete*`` returns true.
+
+Errors are APIError subclasses the server turns into JSON-RPC errors: a missing record is
+``NotFoundError`` (404, code 404), bad input ``InvalidRequestError`` (400, -32602) naming the
+field.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+import attrs
+
+from nutshell_core.catalog import REQUIRED, RPC_METHODS, Returns, RpcMethod
+from nutshell_core.errors import (
+    InvalidRequestError,
+    MethodNotFoundError,
+    NotFoundError,
+    PermissionDeniedError,
+)
+from nutshell_core.model import (
+    ENTITIES,
+    UNSET,
+    Account,
+    Activity,
+    ActivityStatus,
+    Contact,
+    Lead,
+    LeadStatus,
+    Market,
+    Money,
+    Note,
+    Outcome,
+    Product,
+    Record,
+    Ref,
+    Source,
+    Stage,
+    Stageset,
+    Tag,
+    Task,
+    Team,
+    User,
+    entity_for_rpc_type,
+)
+from nutshell_emulator import rules
+from nutshell_emulator.rpc_input import (
+    InputReader,
+    ParsedInput,
+    bad_input,
+    note_html,
+    read_bool,
+    read_id,
+    read_ids,
+    read_int,
+    read_text,
+    read_time,
+)
+from nutshell_emulator.rpc_present import (
+    Presenter,
+    activity_status,
+    contact_accounts,
+    contact_leads,
+    lead_accounts,
+    money_total,
+    notes_of,
+)
+from nutshell_emulator.store import Store
+
+__all__ = ["NON_STUB_LIMIT", "EmulatorBackend", "handler_table"]
+
+#: The most full records one non-stub ``find*`` page returns (W6W, quoting Nutshell's docs).
+NON_STUB_LIMIT = 100
+
+#: How long after writing it a note's author may still edit it (DOC-CORE).
+NOTE_EDIT_WINDOW = timedelta(hours=24)
+
+#: Records the generic handlers serve, by catalog entity name.
+_SERVED: Mapping[str, type[Record]] = {
+    name: ENTITIES[name]
+    for name in (
+        "Lead",
+        "Contact",
+        "Account",
+        "Activity",
+        "Task",
+        "Note",
+        "Product",
+        "User",
+        "Team",
+        "Tag",
+        "Source",
+        "Stageset",
+        "Stage",
+        "Outcome",
+        "Market",
+        "Industry",
+        "Territory",
+        "AccountType",
+        "ActivityType",
+        "Competitor",
+    )
+}
+
+#: Records the RPC API can create, edit and delete (reference data is managed in the app).
+_WRITABLE = frozenset({Lead, Contact, Account, Activity, Task, Note, Product, User, Team})
+
+_VERBS = ("get", "find", "new", "edit", "delete", "search")
+
+#: Where a note's parent is, by the RPC entityType of ``newNote``'s ``entity``.
+_NOTE_PARENTS: Mapping[str, type[Record]] = {
+    "Leads": Lead,
+    "Contacts": Contact,
+    "Accounts": Account,
+}
+
+
+@attrs.frozen
+class Call:
+    """One dispatched call: its catalog row, params (defaults filled in) and the caller."""
+
+    row: RpcMethod
+    params: Mapping[str, Any]
+    user: User | None
+
+    @property
+    def actor(self) -> Ref | None:
+        """The caller as the store's event log records it."""
+        if self.user is None:
+            return None
+        return Ref(entity="User", id=self.user.id, name=self.user.name)
+
+    @property
+    def cls(self) -> type[Record]:
+        """The row's record class."""
+        assert self.row.entity is not None
+        return _SERVED[self.row.entity]
+
+    def param(self, index: int) -> tuple[str, Any]:
+        """The name and value of the row's ``index``-th parameter."""
+        name = self.row.params[index].name
+        return name, self.params.get(name)
+
+
+Handler = Callable[["EmulatorBackend", Call], Any]
+
+
+class EmulatorBackend:
+    """Answers JSON-RPC calls from the emulator's store (an ``RpcBackend``)."""
+
+    def __init__(self, store: Store, *, api_host: str = "app.nutshell.com") -> None:
+        self._store = store
+        self._host = api_host
+        self._present = Presenter(store, host=api_host)
+        self._reader = InputReader(store)
+        self._handlers = handler_table(RPC_METHODS)
+
+    @property
+    def store(self) -> Store:
+        """The store calls read and write."""
+        return self._store
+
+    @property
+    def reader(self) -> InputReader:
+        """The reader of input objects."""
+        return self._reader
+
+    @property
+    def presenter(self) -> Presenter:
+        """The renderer of RPC shapes."""
+        return self._present
+
+    # -- RpcBackend ---------------------------------------------------------------------------
+
+    def authenticate(self, username: str, api_key: str) -> User | None:
+        """The enabled user with this email and key, or None (the server answers 401)."""
+        return self._store.authenticate(username, api_key)
+
+    def discover(self, username: str) -> Mapping[str, Any]:
+        """``getApiForUsername``: every role on the emulated host (``api_discovery.json``)."""
+        host = self._host
+        return {"iphone": host, "mobile": host, "api": host, "login": host}
+
+    def implements(self, method: RpcMethod) -> bool:
+        """True for the methods in the handler table."""
+        return method.name in self._handlers
+
+    def dispatch(self, method: RpcMethod, params: Mapping[str, Any], principal: Any) -> Any:
+        """Run one call under the store's lock, so it reads and writes one consistent state."""
+        handler = self._handlers.get(method.name)
+        if handler is None:
+            raise MethodNotFoundError("Method not found", status=404, code=-32601)
+        defaults = {p.name: p.default for p in method.params if p.default is not REQUIRED}
+        user = principal if isinstance(principal, User) else None
+        call = Call(method, {**defaults, **params}, user)
+        with self._store.transaction():
+            return handler(self, call)
+
+    # -- reads ----------------------------------------------------------------------------------
+
+    def fetch(self, cls: type[Record], record_id: int, *, trashed: bool = False) -> Record:
+        """A live record (or, with ``trashed``, a deleted one), or NotFoundError."""
+        found = self._store.find(cls, record_id)
+        if found is None and trashed:
+            found = self._store.trashed(cls, record_id)
+        if found is None:
+            raise NotFoundError(
+                f"{cls.rpc_type} {record_id} not found", status=404, code=404, target=cls.entity
+            )
+        return found
+
+    def page(
+        self, call: Call, records: list[Record], keys: Mapping[str, SortKey], *, full: bool
+    ) -> list[dict[str, Any]]:
+        """Order, page and render ``records`` as the row's ``orderBy``/``limit``/``page`` say."""
+        order_by = call.params.get("orderBy")
+        direction = call.params.get("orderDirection", "ASC")
+        if not isinstance(direction, str) or direction.upper() not in ("ASC", "DESC"):
+            raise bad_input("orderDirection", "expected ASC or DESC")
+        if order_by is not None:
+            lookup = {_norm(name): key for name, key in keys.items()}
+            if not isinstance(order_by, str) or _norm(order_by) not in lookup:
+                known = ", ".join(sorted(keys))
+                raise bad_input("orderBy", f"cannot order by {order_by!r}; use one of: {known}")
+            key = lookup[_norm(order_by)]
+            records = sorted(records, key=lambda r: _sort_key(key(self, r), r))
+            if direction.upper() == "DESC":
+                records.reverse()
+        limit = _positive(call.params.get("limit", 50), "limit")
+        page = _positive(call.params.get("page", 1), "page")
+        if full:
+            limit = min(limit, NON_STUB_LIMIT)
+        chosen = records[(page - 1) * limit : page * limit]
+        render = self._present.full if full else self._present.stub
+        return [render(r) for r in chosen]
+
+    # -- writes ---------------------------------------------------------------------------------
+
+    def append_note(self, parent: Record, text: str, call: Call) -> Note:
+        """Store a Note on ``parent``: what a ``note`` key and ``newNote`` do."""
+        now = self._store.now()
+        name = getattr(parent, "name", UNSET)
+        if isinstance(parent, Lead):
+            name = f"Lead–{parent.number}"
+        note = Note(
+            body=text,
+            body_markup=text,
+            body_html=note_html(text),
+            date=now,
+            user=call.actor,
+            parent=Ref(entity=parent.entity, id=parent.id, name=name),
+        )
+        return self._store.insert(note, actor=call.actor)
+
+    def write_links(self, record: Record, parsed: ParsedInput, call: Call) -> None:
+        """Links sent on the side the store does not keep, written on the other records."""
+        if parsed.lead_links is not None and isinstance(record, Contact):
+            self._relink(Lead, "contacts", record, parsed.lead_links, call)
+        if parsed.contact_links is not None and isinstance(record, Account):
+            self._relink(Contact, "accounts", record, parsed.contact_links, call)
+
+    def _relink(
+        self,
+        owner_cls: type[Record],
+        attr: str,
+        target: Record,
+        wanted: tuple[Ref, ...],
+        call: Call,
+    ) -> None:
+        by_id = {ref.id: ref for ref in wanted}
+        for owner in self._store.all(owner_cls):
+            current: tuple[Ref, ...] = getattr(owner, attr) or ()
+            linked = any(ref.id == target.id for ref in current)
+            if owner.id in by_id and not linked:
+                link = Ref(
+                    entity=target.entity,
+                    id=target.id,
+                    name=getattr(target, "name", UNSET),
+                    relationship=by_id[owner.id].relationship,
+                )
+                new = (*current, link)
+            elif owner.id not in by_id and linked:
+                new = tuple(ref for ref in current if ref.id != target.id)
+            else:
+                continue
+            self._store.update(owner_cls, _int(owner.id), {attr: new}, actor=call.actor)
+
+
+# -- generic handlers ---------------------------------------------------------------------------
+
+
+def _get(backend: EmulatorBackend, call: Call) -> Any:
+    name, value = call.param(0)
+    record = backend.fetch(call.cls, read_int(value, name), trashed=True)
+    return backend.presenter.full(record)
+
+
+def _find(backend: EmulatorBackend, call: Call) -> Any:
+    cls = call.cls
+    query = call.params.get("query")
+    records: list[Record] = list(backend.store.all(cls))
+    if query not in (None, [], {}):
+        if not isinstance(query, Mapping):
+            raise bad_input("query", f"expected an object, got {type(query).__name__}")
+        filters = _QUERY.get(cls, {})
+        for key, value in query.items():
+            build = filters.get(key) or _COMMON_QUERY.get(key)
+            if build is None:
+                raise bad_input(f"query.{key}", f"{cls.rpc_type} cannot be filtered by {key!r}")
+            test = build(backend, call, value, f"query.{key}")
+            records = [r for r in records if test(r)]
+    full = call.row.returns is Returns.RECORDS
+    if "stubResponses" in call.params:
+        full = full or not read_bool(call.params["stubResponses"], "stubResponses")
+    return backend.page(call, records, _order_keys(cls), full=full)
+
+
+def _new(backend: EmulatorBackend, call: Call) -> Any:
+    name, value = call.param(0)
+    cls = call.cls
+    parsed = backend.reader.read(cls, value, name)
+    create = _CREATE.get(cls, _create_plain)
+    record = create(backend, call, parsed)
+    if parsed.note is not None:
+        backend.append_note(record, parsed.note, call)
+    backend.write_links(record, parsed, call)
+    return backend.presenter.full(backend.fetch(cls, _int(record.id)))
+
+
+def _edit(backend: EmulatorBackend, call: Call) -> Any:
+    cls = call.cls
+    id_name, id_value = call.param(0)
+    _, rev = call.param(1)
+    entity_name, entity = call.param(2)
+    record_id = read_int(id_value, id_name)
+    current = backend.fetch(cls, record_id)
+    backend.store.check_rev(current, _rev(rev))
+    parsed = backend.reader.read(cls, entity, entity_name)
+    apply = _APPLY.get(cls, _apply_plain)
+    wrote = apply(backend, call, current, parsed)
+    if not wrote:
+        # An edit always writes: the caller gets a new rev, as from any other edit.
+        backend.store.update(cls, record_id, {}, actor=call.actor)
+    updated = backend.fetch(cls, record_id)
+    if parsed.note is not None:
+        backend.append_note(updated, parsed.note, call)
+    backend.write_links(updated, parsed, call)
+    return backend.presenter.full(backend.fetch(cls, record_id))
+
+
+def _delete(backend: EmulatorBackend, call: Call) -> Any:
+    id_name, id_value = call.param(0)
+    _, rev = call.param(1)
+    record_id = read_int(id_value, id_name)
+    backend.fetch(call.cls, record_id)
+    backend.store.delete(call.cls, record_id, rev=_rev(rev), actor=call.actor)
+    return True
+
+
+def _search(backend: EmulatorBackend, call: Call) -> Any:
+    return _search_in(backend, call, (call.cls,))
+
+
+def _search_in(backend: EmulatorBackend, call: Call, classes: Iterable[type[Record]]) -> Any:
+    text = read_text(call.params.get("string"), "string", null=False) or ""
+    limit = _positive(call.params.get("limit", 10), "limit")
+    found = [
+        record
+        for cls in classes
+        for record in backend.store.all(cls)
+        if _matches(backend, record, text)
+    ]
+    found.sort(key=lambda r: (_search_name(backend, r).casefold(), r.entity, _int(r.id)))
+    return [backend.presenter.stub(r) for r in found[:limit]]
+
+
+def _search_name(backend: EmulatorBackend, record: Record) -> str:
+    if isinstance(record, Lead):
+        return f"Lead–{record.number}"
+    if isinstance(record, Task):
+        return record.title if isinstance(record.title, str) else ""
+    name = getattr(record, "name", None)
+    return name if isinstance(name, str) else ""
+
+
+def _matches(backend: EmulatorBackend, record: Record, text: str) -> bool:
+    """Case-insensitive substring match on the names a person would search by."""
+    needle = text.strip().casefold()
+    haystacks = [_search_name(backend, record)]
+    if isinstance(record, Lead):
+        haystacks += [str(record.number), _text_or(record.description)]
+    return any(needle in h.casefold() for h in haystacks)
+
+
+# -- creating -----------------------------------------------------------------------------------
+
+
+def _create_plain(backend: EmulatorBackend, call: Call, parsed: ParsedInput) -> Record:
+    values = dict(parsed.values)
+    _require(call.cls, values)
+    record = call.cls(**backend.reader.create_tags(call.cls, values))
+    return backend.store.insert(record, actor=call.actor)
+
+
+def _require(cls: type[Record], values: Mapping[str, Any]) -> None:
+    """The keys a new record of ``cls`` cannot do without."""
+    field = {
+        Account: "account",
+        Task: "task",
+        Product: "product",
+        Team: "team",
+        User: "user",
+        Tag: "tag",
+    }.get(cls, cls.entity.lower())
+    needs = {
+        Account: ("name",),
+        Task: ("title",),
+        Product: ("name",),
+        Team: ("name",),
+        User: ("emails",),
+        Tag: ("name", "applies_to"),
+    }.get(cls, ())
+    for attr in needs:
+        if values.get(attr) in (None, UNSET, ""):
+            raise bad_input(f"{field}.{_WIRE_NAMES.get(attr, attr)}", "is required")
+
+
+_WIRE_NAMES = {"applies_to": "entityType", "emails": "emails"}
+
+
+def _create_lead(backend: EmulatorBackend, call: Call, parsed: ParsedInput) -> Record:
+    store = backend.store
+    values = dict(parsed.values)
+    if "products" in values and "value" not in values:
+        values["value"] = money_total(values["products"])
+    if "market" not in values:
+        markets = store.all(Market)
+        values["market"] = _bare(markets[0]) if markets else None
+    stageset, stage = _lead_stage(backend, None, parsed)
+    outcome_id = _wanted_outcome(backend, parsed)
+    if stageset is not None:
+        values["stageset"] = _bare(stageset)
+    if stage is not None:
+        values["stage"] = _bare(stage)
+    lead = rules.new_lead(store, backend.reader.create_tags(Lead, values), call.user)
+    _lead_status(backend, call, lead, parsed.status, outcome_id)
+    return lead
+
+
+def _create_contact(backend: EmulatorBackend, call: Call, parsed: ParsedInput) -> Record:
+    values = dict(parsed.values)
+    if not any(values.get(k) for k in ("name", "phones", "emails")):
+        raise bad_input("contact", "a new contact needs at least a name, a phone or an email")
+    values.setdefault("name", _first_value(values.get("emails"), values.get("phones")))
+    contact = Contact(**backend.reader.create_tags(Contact, values))
+    return backend.store.insert(contact, actor=call.actor)
+
+
+def _first_value(*lists: Any) -> str | None:
+    for items in lists:
+        for item in items or ():
+            if isinstance(item.value, str):
+                return item.value
+    return None
+
+
+def _create_activity(backend: EmulatorBackend, call: Call, parsed: ParsedInput) -> Record:
+    store = backend.store
+    values = dict(parsed.values)
+    for key, wire in (("start_time", "startTime"), ("end_time", "endTime")):
+        if not isinstance(values.get(key), datetime):
+            raise bad_input(f"activity.{wire}", "is required")
+    if values["end_time"] < values["start_time"]:
+        raise bad_input("activity.endTime", "ends before it starts")
+    if values.get("activity_type") is None:
+        types = store.all(ENTITIES["ActivityType"])
+        values["activity_type"] = _bare(types[0]) if types else None
+    if not values.get("name"):
+        type_ref = values.get("activity_type")
+        values["name"] = type_ref.name if isinstance(type_ref, Ref) else ""
+    values.setdefault("description", "")
+    values.setdefault("status", ActivityStatus.SCHEDULED)
+    values.setdefault("is_all_day", False)
+    values.setdefault("is_timed", True)
+    values.setdefault("is_flagged", False)
+    values.setdefault("leads", ())
+    values.setdefault("participants", ())
+    if values["status"] is ActivityStatus.LOGGED:
+        values.setdefault("logged_by", call.actor)
+    if parsed.log_note is not None:
+        values["log_note"] = _bare(_insert_log_note(backend, call, parsed.log_note))
+    return store.insert(Activity(**values), actor=call.actor)
+
+
+def _insert_log_note(backend: EmulatorBackend, call: Call, text: str) -> Note:
+    note = Note(
+        body=text,
+        body_markup=text,
+        body_html=note_html(text),
+        date=backend.store.now(),
+        user=call.actor,
+        parent=None,
+    )
+    return backend.store.insert(note, actor=call.actor)
+
+
+def _create_task(backend: EmulatorBackend, call: Call, parsed: ParsedInput) -> Record:
+    values = dict(parsed.values)
+    _require(Task, values)
+    values.setdefault("assignee", call.actor)
+    values.setdefault("description", "")
+    return backend.store.insert(Task(**values), actor=call.actor)
+
+
+def _create_product(backend: EmulatorBackend, call: Call, parsed: ParsedInput) -> Record:
+    values = dict(parsed.values)
+    _require(Product, values)
+    values.setdefault("product_type", "product")
+    return backend.store.insert(Product(**values), actor=call.actor)
+
+
+def _create_user(backend: EmulatorBackend, call: Call, parsed: ParsedInput) -> Record:
+    values = dict(parsed.values)
+    _require(User, values)
+    parts = [values.get("first_name"), values.get("last_name")]
+    values["name"] = " ".join(p for p in parts if isinstance(p, str) and p) or values["emails"][0]
+    values.setdefault("is_enabled", True)
+    values.setdefault("is_administrator", False)
+    return backend.store.insert(User(**values), actor=call.actor)
+
+
+_CREATE: Mapping[type[Record], Callable[[EmulatorBackend, Call, ParsedInput], Record]] = {
+    Lead: _create_lead,
+    Contact: _create_contact,
+    Activity: _create_activity,
+    Task: _create_task,
+    Product: _create_product,
+    User: _create_user,
+}
+
+
+# -- editing ------------------------------------------------------------------------------------
+
+
+def _apply_plain(
+    backend: EmulatorBackend, call: Call, current: Record, parsed: ParsedInput
+) -> bool:
+    values = _merge_custom_fields(current, parsed.values)
+    if isinstance(current, Contact) and parsed.lead_links is not None:
+        values["leads"] = ()  # the links now live on the leads (see write_links)
+    if isinstance(current, Account) and parsed.contact_links is not None:
+        values["contacts"] = ()
+    if isinstance(current, User) and ("first_name" in values or "last_name" in values):
+        first = values.get("first_name", current.first_name)
+        last = values.get("last_name", current.last_name)
+        values["name"] = " ".join(p for p in (first, last) if isinstance(p, str) and p)
+    if isinstance(current, Activity):
+        _check_activity_times(current, values)
+        if values.get("status") is ActivityStatus.LOGGED and current.logged_by in (None, UNSET):
+            values["logged_by"] = call.actor
+        if parsed.log_note is not None:
+            values["log_note"] = _bare(_insert_log_note(backend, call, parsed.log_note))
+    if not values:
+        return False
+    values = backend.reader.create_tags(type(current), values)
+    backend.store.update(type(current), _int(current.id), values, actor=call.actor)
+    return True
+
+
+def _merge_custom_fields(current: Record, values: Mapping[str, Any]) -> dict[str, Any]:
+    """Custom fields are edited one by one: the fields sent change, the others stay."""
+    out = dict(values)
+    if "custom_fields" in out:
+        existing = getattr(current, "custom_fields", None)
+        out["custom_fields"] = {**(existing or {}), **out["custom_fields"]}
+    return out
+
+
+def _check_activity_times(current: Activity, values: Mapping[str, Any]) -> None:
+    start = values.get("start_time", current.start_time)
+    end = values.get("end_time", current.end_time)
+    if isinstance(start, datetime) and isinstance(end, datetime) and end < start:
+        raise bad_input("activity.endTime", "ends before it starts")
+
+
+def _apply_lead(backend: EmulatorBackend, call: Call, current: Record, parsed: ParsedInput) -> bool:
+    assert isinstance(current, Lead)
+    store = backend.store
+    lead_id = _int(current.id)
+    wrote = False
+    # Everything that can refuse the call is checked before the first write.
+    stageset, stage = _lead_stage(backend, current, parsed)
+    outcome_id = _wanted_outcome(backend, parsed)
+    values = backend.reader.create_tags(Lead, _merge_custom_fields(current, parsed.values))
+    if stageset is not None and not _same_ref(current.stageset, stageset):
+        rules.move_lead(store, lead_id, _int(stageset.id), call.user)
+        wrote = True
+    if stage is not None:
+        lead = store.get(Lead, lead_id)
+        if not _same_ref(lead.stage, stage):
+            changes = {"stage": _bare(stage)}
+            store.update(Lead, lead_id, changes, actor=call.actor, action="stagechange")
+            wrote = True
+    lead = store.get(Lead, lead_id)
+    wrote = _lead_status(backend, call, lead, parsed.status, outcome_id) or wrote
+    if "products" in values and "value" not in values:
+        values["value"] = money_total(values["products"])
+    if values:
+        store.update(Lead, lead_id, values, actor=call.actor)
+        wrote = True
+    return wrote
+
+
+def _lead_stage(
+    backend: EmulatorBackend, current: Lead | None, parsed: ParsedInput
+) -> tuple[Stageset | None, Stage | None]:
+    """The pipeline and stage an input asks for; a stage alone implies its pipeline."""
+    store = backend.store
+    stageset = store.get(Stageset, parsed.stageset_id) if parsed.stageset_id else None
+    stage = store.get(Stage, parsed.stage_id) if parsed.stage_id else None
+    if stage is None:
+        return stageset, None
+    stage_pipeline = _ref_id(stage.stageset)
+    if stageset is not None and stage_pipeline != stageset.id:
+        raise bad_input(
+            "lead.milestoneId", f"milestone {stage.id} is not in stageset {stageset.id}"
+        )
+    if stageset is None and stage_pipeline is not None:
+        current_pipeline = (
+            current.stageset.id if current and isinstance(current.stageset, Ref) else None
+        )
+        if stage_pipeline != current_pipeline:
+            stageset = store.get(Stageset, stage_pipeline)
+    return stageset, stage
+
+
+def _wanted_outcome(backend: EmulatorBackend, parsed: ParsedInput) -> int | None:
+    """The outcome to close with: the one given, or for a closed ``status`` without one, the
+    first outcome of that kind (a guess: Nutshell's choice is not recorded)."""
+    status = parsed.status
+    if parsed.outcome_id is not None or status is None or not status.is_closed:
+        return parsed.outcome_id
+    outcomes = backend.store.all(Outcome)
+    outcome_id = next((_int(o.id) for o in outcomes if o.status is status), None)
+    if outcome_id is None:
+        raise bad_input("lead.status", f"no outcome has status {int(status)}")
+    return outcome_id
+
+
+def _lead_status(
+    backend: EmulatorBackend,
+    call: Call,
+    lead: Lead,
+    status: LeadStatus | None,
+    outcome_id: int | None,
+) -> bool:
+    """Close, reopen or mark pending through the shared rules; True when it wrote."""
+    store = backend.store
+    lead_id = _int(lead.id)
+    if outcome_id is not None:
+        if lead.outcome is not None and _ref_id(lead.outcome) == outcome_id:
+            return False  # already closed this way; closing again would move the close time
+        rules.close_lead(store, lead_id, outcome_id, call.user)
+        return True
+    if status is LeadStatus.OPEN and lead.status is not LeadStatus.OPEN:
+        rules.reopen_lead(store, lead_id, call.user)
+        return True
+    if status is LeadStatus.PENDING and lead.status is not LeadStatus.PENDING:
+        changes = {"status": LeadStatus.PENDING, "outcome": None, "closed_time": None}
+        store.update(Lead, lead_id, changes, actor=call.actor)
+        return True
+    return False
+
+
+_APPLY: Mapping[type[Record], Callable[[EmulatorBackend, Call, Record, ParsedInput], bool]] = {
+    Lead: _apply_lead,
+}
+
+
+# -- special methods ----------------------------------------------------------------------------
+
+
+def _discover(backend: EmulatorBackend, call: Call) -> Any:
+    return backend.discover(str(call.params.get("username", "")))
+
+
+def _add(_backend: EmulatorBackend, call: Call) -> Any:
+    numbers: list[int | float] = []
+    for name in ("num1", "num2"):
+        value = call.params.get(name)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise bad_input(name, "expected a number")
+        numbers.append(value)
+    return numbers[0] + numbers[1]
+
+
+def _get_user(backend: EmulatorBackend, call: Call) -> Any:
+    user_id = call.params.get("userId")
+    if user_id is None:
+        if call.user is None:
+            raise NotFoundError("no authenticated user", status=404, code=404)
+        return backend.presenter.full(backend.fetch(User, _int(call.user.id)))
+    return backend.presenter.full(backend.fetch(User, read_int(user_id, "userId"), trashed=True))
+
+
+def _new_note(backend: EmulatorBackend, call: Call) -> Any:
+    entity = call.params.get("entity")
+    if not isinstance(entity, Mapping):
+        raise bad_input("entity", "expected {entityType, id}")
+    cls = _NOTE_PARENTS.get(str(entity.get("entityType")))
+    if cls is None:
+        raise bad_input("entity.entityType", "expected Leads, Contacts or Accounts")
+    parent_id = read_id(entity, "entity")
+    parent = backend.store.find(cls, parent_id)
+    if parent is None:
+        raise bad_input("entity.id", f"no {cls.rpc_type} with id {parent_id}")
+    text = _note_text(call.params.get("note"), "note")
+    return backend.presenter.full(backend.append_note(parent, text, call))
+
+
+def _note_text(value: Any, field: str) -> str:
+    if isinstance(value, Mapping):
+        value = value.get("note")
+    text = read_text(value, field, null=False)
+    if text is None or not text.strip():
+        raise bad_input(field, "cannot be empty")
+    return text
+
+
+def _edit_note(backend: EmulatorBackend, call: Call) -> Any:
+    note_id = read_int(call.params.get("noteId"), "noteId")
+    note = backend.fetch(Note, note_id)
+    assert isinstance(note, Note)
+    backend.store.check_rev(note, _rev(call.params.get("rev")))
+    author = note.user.id if isinstance(note.user, Ref) else None
+    if call.user is None or author != call.user.id:
+        raise PermissionDeniedError("only a note's author may edit it", status=403, code=403)
+    written = note.created_time if isinstance(note.created_time, datetime) else None
+    if written is not None and backend.store.now() - written > NOTE_EDIT_WINDOW:
+        raise PermissionDeniedError(
+            "a note can only be edited within 24 hours", status=403, code=403
+        )
+    text = _note_text(call.params.get("note"), "note")
+    changes = {"body": text, "body_markup": text, "body_html": note_html(text)}
+    updated = backend.store.update(Note, note_id, changes, actor=call.actor)
+    return backend.presenter.full(updated)
+
+
+_TAG_TYPES = {"Lead": "Leads", "Contact": "Contacts", "Account": "Accounts"}
+
+
+def _find_tags(backend: EmulatorBackend, _call: Call) -> Any:
+    """Tag names by the type they apply to: registered tags plus the ones in use."""
+    names: dict[str, list[str]] = {"Leads": [], "Contacts": [], "Accounts": []}
+
+    def add(entity: Any, name: Any) -> None:
+        key = _TAG_TYPES.get(entity)
+        if key is not None and isinstance(name, str) and name not in names[key]:
+            names[key].append(name)
+
+    for tag in backend.store.all(Tag):
+        add(tag.applies_to, tag.name)
+    for cls in (Lead, Contact, Account):
+        for record in backend.store.all(cls):
+            for ref in getattr(record, "tags", ()) or ():
+                add(cls.entity, ref.name)
+    return {key: sorted(values, key=str.casefold) for key, values in names.items()}
+
+
+def _new_tag(backend: EmulatorBackend, call: Call) -> Any:
+    parsed = backend.reader.read(Tag, call.params.get("tag"), "tag")
+    _require(Tag, parsed.values)
+    name, applies = parsed.values["name"], parsed.values["applies_to"]
+    for tag in backend.store.all(Tag):
+        if tag.applies_to == applies and str(tag.name).casefold() == name.casefold():
+            raise InvalidRequestError(
+                f"tag.name: a tag named {name!r} already exists", status=400, code=-32602
+            )
+    tag = backend.store.insert(Tag(name=name, applies_to=applies), actor=call.actor)
+    return backend.presenter.full(tag)
+
+
+def _new_source(backend: EmulatorBackend, call: Call) -> Any:
+    name = read_text(call.params.get("name"), "name", null=False) or ""
+    if not name.strip():
+        raise bad_input("name", "cannot be empty")
+    for source in backend.store.all(Source):
+        if isinstance(source.name, str) and source.name.casefold() == name.strip().casefold():
+            return backend.presenter.full(source)
+    created = backend.store.insert(Source(name=name.strip()), actor=call.actor)
+    return backend.presenter.full(created)
+
+
+def _find_timeline(backend: EmulatorBackend, call: Call) -> Any:
+    query = call.params.get("query")
+    if not isinstance(query, Mapping):
+        raise bad_input("query", "expected {entityType, id}")
+    cls = _NOTE_PARENTS.get(str(query.get("entityType")))
+    if cls is None:
+        raise bad_input("query.entityType", "expected Leads, Contacts or Accounts")
+    record = backend.fetch(cls, read_id(query, "query"))
+    items: list[Record] = [*notes_of(backend.store, record)]
+    for activity in backend.store.all(Activity):
+        links = (*_tuple(activity.leads), *_tuple(activity.participants))
+        if any(ref.entity == record.entity and ref.id == record.id for ref in links):
+            items.append(activity)
+    return backend.page(call, items, _TIMELINE_KEYS, full=True)
+
+
+def _search_by_email(backend: EmulatorBackend, call: Call) -> Any:
+    text = read_text(call.params.get("emailAddressString"), "emailAddressString", null=False)
+    needle = (text or "").strip().casefold()
+    out: dict[str, list[dict[str, Any]]] = {}
+    for key, cls in (("contacts", Contact), ("accounts", Account)):
+        hits = [
+            r
+            for r in backend.store.all(cls)
+            if any(e.value.casefold() == needle for e in getattr(r, "emails", ()) or ())
+        ]
+        out[key] = [backend.presenter.stub(r) for r in hits[:5]]
+    return out
+
+
+def _search_universal(backend: EmulatorBackend, call: Call) -> Any:
+    text = read_text(call.params.get("string"), "string", null=False) or ""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for key, cls in (("contacts", Contact), ("accounts", Account), ("leads", Lead)):
+        hits = [r for r in backend.store.all(cls) if _matches(backend, r, text)]
+        out[key] = [backend.presenter.stub(r) for r in hits[:_UNIVERSAL_LIMIT]]
+    return out
+
+
+_UNIVERSAL_LIMIT = 10
+
+
+def _searcher(*classes: type[Record]) -> Handler:
+    def handle(backend: EmulatorBackend, call: Call) -> Any:
+        return _search_in(backend, call, classes)
+
+    return handle
+
+
+def _custom_fields(backend: EmulatorBackend, _call: Call) -> Any:
+    """Field descriptions built from the custom field names in use (``{name, type}``)."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for key, cls in (("Leads", Lead), ("Contacts", Contact), ("Accounts", Account)):
+        fields: dict[str, str] = {}
+        for record in backend.store.all(cls):
+            values = getattr(record, "custom_fields", None)
+            for name, value in (values or {}).items():
+                fields.setdefault(name, _field_type(value))
+        out[key] = [{"name": n, "type": t} for n, t in sorted(fields.items())]
+    return out
+
+
+def _field_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "Checkbox"
+    if isinstance(value, int | float):
+        return "Number"
+    if isinstance(value, Mapping) and "amount" in value:
+        return "Currency"
+    if isinstance(value, list):
+        return "Multi-select"
+    return "Text"
+
+
+_SPECIAL: Mapping[str, Handler] = {
+    "getApiForUsername": _discover,
+    "add": _add,
+    "getUser": _get_user,
+    "newNote": _new_note,
+    "editNote": _edit_note,
+    "findTags": _find_tags,
+    "newTag": _new_tag,
+    "newSource": _new_source,
+    "findTimeline": _find_timeline,
+    "searchByEmail": _search_by_email,
+    "searchUniversal": _search_universal,
+    "searchContactsAndUsers": _searcher(Contact, User),
+    "searchUsersAndTeams": _searcher(User, Team),
+    "searchActivityParticipants": _searcher(User, Contact, Account),
+    "findCustomFields": _custom_fields,
+    "describeCustomFields": _custom_fields,
+}
+
+_GENERIC: Mapping[str, Handler] = {
+    "get": _get,
+    "find": _find,
+    "new": _new,
+    "edit": _edit,
+    "delete": _delete,
+    "search": _search,
+}
+
+
+def _verb(name: str) -> str | None:
+    return next(
+        (v for v in _VERBS if name.startswith(v) and name[len(v) : len(v) + 1].isupper()), None
+    )
+
+
+def handler_table(methods: Mapping[str, RpcMethod]) -> dict[str, Handler]:
+    """Method name -> handler, for every catalog row the emulator answers.
+
+    A row is answered by a special case when it has one, else by the generic handler of its
+    verb when its entity is one the store serves (writes only for the writable records).
+    """
+    table: dict[str, Handler] = {}
+    for name, row in methods.items():
+        if name in _SPECIAL:
+            table[name] = _SPECIAL[name]
+            continue
+        verb = _verb(name)
+        cls = _SERVED.get(row.entity or "")
+        if verb is None or cls is None:
+            continue
+        if verb in ("new", "edit", "delete") and cls not in _WRITABLE:
+            continue
+        table[name] = _GENERIC[verb]
+    return table
+
+
+# -- queries ------------------------------------------------------------------------------------
+
+Predicate = Callable[[Record], bool]
+QueryBuilder = Callable[[EmulatorBackend, Call, Any, str], Predicate]
+
+
+def _ids_of(refs: Any) -> set[int]:
+    return {ref.id for ref in refs or () if isinstance(ref, Ref) and isinstance(ref.id, int)}
+
+
+def _ref_id(ref: Any) -> int | None:
+    return ref.id if isinstance(ref, Ref) and isinstance(ref.id, int) else None
+
+
+def _by_ids(get: Callable[[EmulatorBackend, Record], set[int]]) -> QueryBuilder:
+    """A key whose value is one id or a list of ids, matching when any linked id is one."""
+
+    def build(backend: EmulatorBackend, _call: Call, value: Any, field: str) -> Predicate:
+        wanted = set(read_ids(value, field))
+        return lambda record: bool(get(backend, record) & wanted)
+
+    return build
+
+
+def _attr_ids(attr: str) -> QueryBuilder:
+    def get(_backend: EmulatorBackend, record: Record) -> set[int]:
+        value = getattr(record, attr, None)
+        return _ids_of(value) if isinstance(value, tuple) else {i for i in [_ref_id(value)] if i}
+
+    return _by_ids(get)
+
+
+def _codes(
+    enum_cls: type[LeadStatus] | type[ActivityStatus], get: Callable[..., Any]
+) -> QueryBuilder:
+    def build(backend: EmulatorBackend, _call: Call, value: Any, field: str) -> Predicate:
+        values = value if isinstance(value, list | tuple) else [value]
+        wanted = set()
+        for index, item in enumerate(values):
+            code = read_int(item, f"{field}[{index}]" if isinstance(value, list) else field)
+            try:
+                wanted.add(enum_cls(code))
+            except ValueError:
+                raise bad_input(field, f"{code} is not a valid status") from None
+        return lambda record: get(backend, record) in wanted
+
+    return build
+
+
+def _tag_query(backend: EmulatorBackend, _call: Call, value: Any, field: str) -> Predicate:
+    values = value if isinstance(value, list | tuple) else [value]
+    wanted = {(read_text(v, field, null=False) or "").casefold() for v in values}
+    return lambda record: any(
+        isinstance(ref.name, str) and ref.name.casefold() in wanted
+        for ref in getattr(record, "tags", ()) or ()
+    )
+
+
+_COMPARE: Mapping[str, Callable[[Any, Any], bool]] = {
+    ">=": operator.ge,
+    "<=": operator.le,
+    ">": operator.gt,
+    "<": operator.lt,
+    "=": operator.eq,
+}
+
+
+def _time_query(attr: str) -> QueryBuilder:
+    """``"> 2026-01-01"``-style comparisons; a list is a range (its parts ANDed)."""
+
+    def build(_backend: EmulatorBackend, _call: Call, value: Any, field: str) -> Predicate:
+        values = value if isinstance(value, list | tuple) else [value]
+        tests: list[Callable[[datetime], bool]] = []
+        for item in values:
+            text = read_text(item, field, null=False) or ""
+            text = text.strip()
+            op = next((o for o in _COMPARE if text.startswith(o)), "=")
+            raw = text[len(op) :].strip() if text.startswith(op) else text
+            when = read_time(raw, field)
+            assert when is not None
+            tests.append(_comparison(op, raw, when))
+
+        def test(record: Record) -> bool:
+            current = getattr(record, attr, None)
+            return isinstance(current, datetime) and all(t(current) for t in tests)
+
+        return test
+
+    return build
+
+
+def _comparison(op: str, raw: str, when: datetime) -> Callable[[datetime], bool]:
+    if op == "=" and len(raw) == 10:
+        day = when.date()  # "= 2026-01-31" means that whole day
+        return lambda t: t.date() == day
+    compare = _COMPARE[op]
+    return lambda t: bool(compare(t, when))
+
+
+def _bool_query(get: Callable[[EmulatorBackend, Record], bool]) -> QueryBuilder:
+    def build(backend: EmulatorBackend, _call: Call, value: Any, field: str) -> Predicate:
+        wanted = read_bool(value, field)
+        return lambda record: get(backend, record) is wanted
+
+    return build
+
+
+def _lead_filter(backend: EmulatorBackend, call: Call, value: Any, field: str) -> Predicate:
+    """0: the caller's leads; 1: the caller's teams' leads; 2: all."""
+    mode = read_int(value, field)
+    if mode not in (0, 1, 2):
+        raise bad_input(field, "expected 0 (mine), 1 (my teams') or 2 (all)")
+    if mode == 2 or call.user is None:
+        return lambda _record: True
+    me = _int(call.user.id)
+    owners: set[tuple[str, int]] = {("User", me)}
+    if mode == 1:
+        teams = _ids_of(call.user.teams)
+        owners |= {("Team", t) for t in teams}
+        owners |= {
+            ("User", _int(u.id)) for u in backend.store.all(User) if _ids_of(u.teams) & teams
+        }
+    return lambda record: _owner_key(getattr(record, "owner", None)) in owners
+
+
+def _owner_key(ref: Any) -> tuple[str, int] | None:
+    return (ref.entity, ref.id) if isinstance(ref, Ref) and isinstance(ref.id, int) else None
+
+
+def _assignee_query(backend: EmulatorBackend, _call: Call, value: Any, field: str) -> Predicate:
+    values = value if isinstance(value, list | tuple) else [value]
+    wanted: set[tuple[str, int]] = set()
+    for index, item in enumerate(values):
+        path = f"{field}[{index}]"
+        if not isinstance(item, Mapping):
+            raise bad_input(path, "expected {entityType, id}")
+        cls = entity_for_rpc_type(str(item.get("entityType", "Users")))
+        if cls not in (User, Team):
+            raise bad_input(f"{path}.entityType", "expected Users or Teams")
+        assert cls is not None
+        wanted.add((cls.entity, read_id(item, path)))
+    return lambda record: _owner_key(getattr(record, "owner", None)) in wanted
+
+
+def _number_query(_backend: EmulatorBackend, _call: Call, value: Any, field: str) -> Predicate:
+    values = value if isinstance(value, list | tuple) else [value]
+    wanted = {str(read_int(v, field)) for v in values}
+    return lambda record: str(getattr(record, "number", "")) in wanted
+
+
+def _lead_account_ids(_backend: EmulatorBackend, record: Record) -> set[int]:
+    assert isinstance(record, Lead)
+    return _ids_of(lead_accounts(record))
+
+
+def _contact_account_ids(backend: EmulatorBackend, record: Record) -> set[int]:
+    assert isinstance(record, Contact)
+    return _ids_of(contact_accounts(backend.store, record))
+
+
+def _contact_lead_ids(backend: EmulatorBackend, record: Record) -> set[int]:
+    assert isinstance(record, Contact)
+    return _ids_of(contact_leads(backend.store, record))
+
+
+def _has_open_leads(backend: EmulatorBackend, record: Record) -> bool:
+    return any(
+        lead.status is LeadStatus.OPEN and record.id in _ids_of(lead_accounts(lead))
+        for lead in backend.store.all(Lead)
+    )
+
+
+def _participant_ids(entity: str) -> Callable[[EmulatorBackend, Record], set[int]]:
+    def get(_backend: EmulatorBackend, record: Record) -> set[int]:
+        refs = getattr(record, "participants", ()) or ()
+        ids = {ref.id for ref in refs if ref.entity == entity and isinstance(ref.id, int)}
+        if entity == "User" and (logged := _ref_id(getattr(record, "logged_by", None))):
+            ids.add(logged)
+        return ids
+
+    return get
+
+
+def _activity_account_ids(backend: EmulatorBackend, record: Record) -> set[int]:
+    """Accounts in the activity, directly or through a participant contact."""
+    ids = _participant_ids("Account")(backend, record)
+    for contact_id in _participant_ids("Contact")(backend, record):
+        contact = backend.store.find(Contact, contact_id)
+        if contact is not None:
+            ids |= _ids_of(contact_accounts(backend.store, contact))
+    return ids
+
+
+def _current_status(backend: EmulatorBackend, record: Record) -> Any:
+    if isinstance(record, Activity):
+        return activity_status(record, backend.store.now())
+    return getattr(record, "status", None)
+
+
+def _flagged(_backend: EmulatorBackend, record: Record) -> bool:
+    return getattr(record, "is_flagged", None) is True
+
+
+_COMMON_QUERY: Mapping[str, QueryBuilder] = {
+    "id": _by_ids(lambda _b, r: {_int(r.id)}),
+    "modifiedTime": _time_query("modified_time"),
+    "createdTime": _time_query("created_time"),
+}
+
+_QUERY: Mapping[type[Record], Mapping[str, QueryBuilder]] = {
+    Lead: {
+        "status": _codes(LeadStatus, _current_status),
+        "filter": _lead_filter,
+        "accountId": _by_ids(_lead_account_ids),
+        "contactId": _attr_ids("contacts"),
+        "milestoneId": _attr_ids("stage"),
+        "milestoneIds": _attr_ids("stage"),
+        "stagesetId": _attr_ids("stageset"),
+        "stagesetIds": _attr_ids("stageset"),
+        "outcomeId": _attr_ids("outcome"),
+        "number": _number_query,
+        "assignee": _assignee_query,
+        "tag": _tag_query,
+        "source": _attr_ids("sources"),
+        "sourceId": _attr_ids("sources"),
+        "priority": _by_ids(lambda _b, r: {getattr(r, "priority", 0) or 0}),
+        "dueTime": _time_query("due_time"),
+        "closedTime": _time_query("closed_time"),
+    },
+    Contact: {
+        "accountId": _by_ids(_contact_account_ids),
+        "leadId": _by_ids(_contact_lead_ids),
+        "tag": _tag_query,
+    },
+    Account: {
+        "accountType": _attr_ids("account_type"),
+        "accountTypeId": _attr_ids("account_type"),
+        "industry": _attr_ids("industry"),
+        "industryId": _attr_ids("industry"),
+        "territory": _attr_ids("territory"),
+        "territoryId": _attr_ids("territory"),
+        "hasOpenLeads": _bool_query(_has_open_leads),
+        "tag": _tag_query,
+    },
+    Activity: {
+        "leadId": _attr_ids("leads"),
+        "contactId": _by_ids(_participant_ids("Contact")),
+        "accountId": _by_ids(_activity_account_ids),
+        "userId": _by_ids(_participant_ids("User")),
+        "status": _codes(ActivityStatus, _current_status),
+        "activityTypeId": _attr_ids("activity_type"),
+        "isFlagged": _bool_query(_flagged),
+        "startTime": _time_query("start_time"),
+        "endTime": _time_query("end_time"),
+    },
+    Task: {
+        "assignee": _attr_ids("assignee"),
+        "dueTime": _time_query("due_time"),
+    },
+}
+
+
+# -- ordering and paging ------------------------------------------------------------------------
+
+SortKey = Callable[[EmulatorBackend, Record], Any]
+
+
+def _norm(name: str) -> str:
+    """``last_name``, ``lastName`` and ``LASTNAME`` are one order key."""
+    return name.replace("_", "").casefold()
+
+
+def _sort_key(value: Any, record: Record) -> tuple[bool, Any, int]:
+    # Missing values sort last (ASC), and ties fall back to the id so pages are stable.
+    if isinstance(value, str):
+        value = value.casefold()
+    return (value is None, value, _int(record.id))
+
+
+def _attr_key(attr: str) -> SortKey:
+    def key(_backend: EmulatorBackend, record: Record) -> Any:
+        value = getattr(record, attr, None)
+        if isinstance(value, Ref):
+            value = value.name if isinstance(value.name, str) else value.id
+        if isinstance(value, Money):
+            value = value.amount
+        return None if value is UNSET else value
+
+    return key
+
+
+def _lead_number(_backend: EmulatorBackend, record: Record) -> Any:
+    number = getattr(record, "number", None)
+    return int(number) if isinstance(number, str) and number.isdigit() else None
+
+
+_COMMON_ORDER: Mapping[str, SortKey] = {
+    "id": _attr_key("id"),
+    "name": _attr_key("name"),
+    "createdTime": _attr_key("created_time"),
+    "modifiedTime": _attr_key("modified_time"),
+}
+
+_ORDER: Mapping[type[Record], Mapping[str, SortKey]] = {
+    Lead: {
+        "name": _lead_number,
+        "number": _lead_number,
+        "description": _attr_key("description"),
+        "status": _attr_key("status"),
+        "confidence": _attr_key("confidence"),
+        "priority": _attr_key("priority"),
+        "value": _attr_key("value"),
+        "dueTime": _attr_key("due_time"),
+        "closedTime": _attr_key("closed_time"),
+    },
+    Contact: {"lastName": _attr_key("last_name"), "firstName": _attr_key("first_name")},
+    User: {"lastName": _attr_key("last_name"), "firstName": _attr_key("first_name")},
+    Activity: {
+        "startTime": _attr_key("start_time"),
+        "endTime": _attr_key("end_time"),
+        "status": _attr_key("status"),
+    },
+    Task: {"title": _attr_key("title"), "dueTime": _attr_key("due_time")},
+    Outcome: {"description": _attr_key("name"), "type": _attr_key("status")},
+    Stage: {"position": _attr_key("position")},
+    Stageset: {"position": _attr_key("position")},
+    Product: {"sku": _attr_key("sku")},
+}
+
+
+def _order_keys(cls: type[Record]) -> dict[str, SortKey]:
+    return {**_COMMON_ORDER, **_ORDER.get(cls, {})}
+
+
+def _timeline_time(_backend: EmulatorBackend, record: Record) -> Any:
+    if isinstance(record, Activity):
+        return record.start_time if isinstance(record.start_time, datetime) else None
+    when = getattr(record, "date", None)
+    return when if isinstance(when, datetime) else getattr(record, "created_time", None)
+
+
+_TIMELINE_KEYS: Mapping[str, SortKey] = {"time": _timeline_time, "id": _attr_key("id")}
+
+
+def _positive(value: Any, field: str) -> int:
+    number = read_int(value, field)
+    if number < 1:
+        raise bad_input(field, "must be 1 or more")
+    return number
+
+
+def _rev(value: Any) -> str | None:
+    """A rev as the store compares it: revs are strings, but PHP clients send integers."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise bad_input("rev", f"expected a string, got {type(value).__name__}")
+    return str(value)
+
+
+def _int(value: object) -> int:
+    assert isinstance(value, int)
+    return value
+
+
+def _bare(record: Record) -> Ref:
+    return Ref(entity=record.entity, id=record.id, name=getattr(record, "name", UNSET))
+
+
+def _same_ref(ref: object, record: Record) -> bool:
+    return isinstance(ref, Ref) and ref.entity == record.entity and ref.id == record.id
+
+
+def _tuple(value: object) -> tuple[Ref, ...]:
+    return value if isinstance(value, tuple) else ()
+
+
+def _text_or(value: object) -> str:
+    return value if isinstance(value, str) else ""
