@@ -225,3 +225,17 @@ def test_snapshot_and_restore_round_trip(tmp_path: Path) -> None:
 def test_unknown_paths_get_the_html_404(mock: responses.RequestsMock) -> None:
     reply = requests.get("https://app.nutshell.com/nowhere", timeout=5)
     assert reply.status_code == 404 and "An Error Occurred: Not Found" in reply.text
+
+
+def test_the_assumptions_document_covers_every_area() -> None:
+    from nutshell_emulator.assumptions import ASSUMPTIONS, by_area
+    from nutshell_rpc.server import ASSUMPTIONS as SERVER_ASSUMPTIONS
+
+    areas = by_area()
+    assert {"store", "json-rpc protocol", "rest writes", "rest events and webhooks"} <= set(areas)
+    assert len({(a.area, a.question) for a in ASSUMPTIONS}) == len(ASSUMPTIONS)
+    assert all(a.question and a.assumed for a in ASSUMPTIONS)
+    # The protocol front's own assumptions appear in the document too.
+    documented = " ".join(a.assumed for a in areas["json-rpc protocol"])
+    assert "-32700" in documented and "array" in documented
+    assert len(SERVER_ASSUMPTIONS) <= len(areas["json-rpc protocol"])
