@@ -18,10 +18,12 @@ from nutshell_core import errors
 from nutshell_core.model import Lead
 from nutshell_core.transport import RetryPolicy
 from nutshell_emulator import Emulator, Fault
+from nutshell_emulator.assumptions import ASSUMPTIONS, by_area
 from nutshell_emulator.seed import SEED_EPOCH
 from nutshell_emulator.snapshot import to_data
 from nutshell_rest import Patch, RestClient
 from nutshell_rpc import NutshellAPI
+from nutshell_rpc.server import ASSUMPTIONS as SERVER_ASSUMPTIONS
 
 EMAIL, KEY = "owner@example.com", "emulator-api-key-0001"
 
@@ -228,9 +230,6 @@ def test_unknown_paths_get_the_html_404(mock: responses.RequestsMock) -> None:
 
 
 def test_the_assumptions_document_covers_every_area() -> None:
-    from nutshell_emulator.assumptions import ASSUMPTIONS, by_area
-    from nutshell_rpc.server import ASSUMPTIONS as SERVER_ASSUMPTIONS
-
     areas = by_area()
     assert {"store", "json-rpc protocol", "rest writes", "rest events and webhooks"} <= set(areas)
     assert len({(a.area, a.question) for a in ASSUMPTIONS}) == len(ASSUMPTIONS)
