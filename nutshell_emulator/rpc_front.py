@@ -78,7 +78,8 @@ from nutshell_emulator.rpc_input import (
     read_text,
     read_time,
 )
-from nutshell_emulator.rpc_present import (
+from nutshell_emulator.store import Store
+from nutshell_rpc.shapes import (
     Presenter,
     activity_status,
     contact_accounts,
@@ -87,7 +88,6 @@ from nutshell_emulator.rpc_present import (
     money_total,
     notes_of,
 )
-from nutshell_emulator.store import Store
 
 __all__ = ["NON_STUB_LIMIT", "EmulatorBackend", "handler_table"]
 

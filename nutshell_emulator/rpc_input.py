@@ -69,6 +69,7 @@ from nutshell_core.model import (
 )
 from nutshell_emulator.store import Store
 from nutshell_rpc._codecs import PRIMARY, parse_time
+from nutshell_rpc.shapes import split_person_name
 
 __all__ = [
     "InputReader",
@@ -82,7 +83,6 @@ __all__ = [
     "read_money",
     "read_text",
     "read_time",
-    "split_person_name",
 ]
 
 #: Keys of RPC output that a client may echo back in an input object; they are not settable.
@@ -133,8 +133,6 @@ _OUTPUT_ONLY_BY_CLASS: Mapping[type[Record], frozenset[str]] = {
     Product: frozenset(),
     User: frozenset({"teams"}),
 }
-
-_SALUTATIONS = frozenset({"mr", "mrs", "ms", "miss", "dr", "prof", "sir", "mx"})
 
 
 def bad_input(field: str, problem: str) -> InvalidRequestError:
@@ -230,21 +228,6 @@ def read_money(value: Any, field: str, *, default_currency: str = "USD") -> Mone
         amount=_read_amount(value["amount"], f"{field}.amount"),
         currency=read_text(currency, f"{field}.currency", null=False) or default_currency,
     )
-
-
-def split_person_name(text: str) -> PersonName:
-    """Split one name string into parts: an optional salutation, given names, a family name.
-
-    Nutshell splits the single ``name`` string it is sent; the rule here (last word is the
-    family name) is the emulator's guess.
-    """
-    words = text.split()
-    salutation = ""
-    if len(words) > 1 and words[0].rstrip(".").lower() in _SALUTATIONS:
-        salutation, words = words[0], words[1:]
-    given = " ".join(words[:-1]) if len(words) > 1 else " ".join(words)
-    family = words[-1] if len(words) > 1 else ""
-    return PersonName(given=given, family=family, salutation=salutation, display=" ".join(words))
 
 
 # -- the result ---------------------------------------------------------------------------------

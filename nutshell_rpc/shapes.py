@@ -1,4 +1,4 @@
-"""Render stored records in the shapes the JSON-RPC API returns them.
+"""Render model records in the shapes the JSON-RPC API returns them.
 
 The layouts below copy the recorded responses (``tests/fixtures/rpc``): which keys a full
 record and a stub carry, in which order, and which keys Nutshell leaves out rather than sending
@@ -7,6 +7,17 @@ null. Typed values (times as ``2016-11-11T15:59:00+0000``, multi-value maps with
 (:func:`nutshell_rpc.convert.record_to_rpc` / :func:`~nutshell_rpc.convert.value_to_rpc`);
 this module only chooses the keys and adds what Nutshell computes (``activitiesCount``,
 ``completion``, ``regions``, ``primaryAccountName``, ``htmlUrl``, ``processes``...).
+
+:class:`Presenter` renders one record at a time (:meth:`~Presenter.full`,
+:meth:`~Presenter.stub`, :meth:`~Presenter.link`). Linked and related records come from a
+:class:`RecordSource`: the emulator passes its store, the bridge a view of what REST returned
+plus cached reference data. A source may hold only *some* records:
+
+* a link whose record the source lacks renders from what the :class:`~nutshell_core.model.Ref`
+  knows (``stub``, ``id``, ``entityType`` and, when the link carries it, ``name``);
+* a key computed by scanning the source (``activitiesCount``, ``contactedCount``, a contact's
+  ``leads``, ``nextStepDueTime``, ``lastContactedDate``...) is only as complete as the source.
+  :data:`SOURCE_DEPENDENT_FIELDS` lists those keys per RPC entity type.
 
 Links are stored one way round (a lead lists its contacts; a contact lists its accounts; a
 note names its parent) and the other side is derived here (a contact's ``leads``, an
@@ -26,10 +37,10 @@ Layout notes taken from the recordings:
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from nutshell_core.model import (
     UNSET,
@@ -62,12 +73,13 @@ from nutshell_core.model import (
     User,
     entity_class,
 )
-from nutshell_emulator.rpc_input import split_person_name
-from nutshell_emulator.store import Store
+from nutshell_rpc._names import split_person_name
 from nutshell_rpc.convert import record_to_rpc, value_to_rpc
 
 __all__ = [
+    "SOURCE_DEPENDENT_FIELDS",
     "Presenter",
+    "RecordSource",
     "account_contacts",
     "account_leads",
     "activity_status",
@@ -79,7 +91,74 @@ __all__ = [
     "notes_of",
     "product_lines",
     "slug",
+    "split_person_name",
 ]
+
+R = TypeVar("R", bound=Record)
+
+
+@runtime_checkable
+class RecordSource(Protocol):
+    """Where linked and related records come from: the emulator's store, or the bridge's view
+    of what REST returned.
+
+    The presenter only reads. A source may hold a subset of the records: links to records it
+    lacks render from the link itself, and keys computed by scanning (see
+    :data:`SOURCE_DEPENDENT_FIELDS`) are only as complete as the source.
+    ``nutshell_emulator.store.Store`` satisfies this protocol structurally.
+    """
+
+    def find(self, cls: type[R], record_id: int, /) -> R | None:
+        """The live record of class ``cls`` with this id, or None when the source lacks it."""
+        ...
+
+    def trashed(self, cls: type[R], record_id: int, /) -> R | None:
+        """The deleted (trashed) record of class ``cls`` with this id, or None."""
+        ...
+
+    def all(self, cls: type[R], /) -> Sequence[R]:
+        """Every live record of class ``cls`` the source holds, in id order."""
+        ...
+
+    def now(self) -> datetime:
+        """The current time, for computed keys (overdue activities and leads)."""
+        ...
+
+
+#: Result keys, by RPC entity type, whose values depend on scanning the source beyond the
+#: record itself and the records it links to directly: counts and back-links found by looking
+#: at every activity, task, note, lead, contact or account, and embedded lead stubs (which
+#: carry such keys themselves). Rendered from a partial source, these keys are only as
+#: complete as the source; every other key depends only on the record and its direct links.
+#: Entity types not listed have no such keys.
+SOURCE_DEPENDENT_FIELDS: Mapping[str, tuple[str, ...]] = {
+    "Leads": (
+        "activitiesCount",  # activities that link the lead
+        "completion",  # the stage's position among its pipeline's stages
+        "lastContactedDate",  # when not stored: the latest logged activity with the lead
+        "nextStepDueTime",  # scheduled activities and open tasks on the lead
+        "notes",  # notes whose parent is the lead
+        "products",  # product maps stored apart from the lead
+    ),
+    "Contacts": (
+        "accounts",  # accounts that list the contact
+        "contactedCount",  # logged activities with the contact as participant
+        "lastContactedDate",
+        "leads",  # leads that list the contact (stubs, see "Leads")
+        "notes",
+    ),
+    "Accounts": (
+        "contacts",  # contacts that list the account
+        "lastContactedDate",
+        "leads",  # leads that list the account (stubs, see "Leads")
+        "notes",
+    ),
+    "Activities": ("lead", "leads"),  # lead stubs: completion, lastContactedDate...
+    "Tasks": ("entity",),  # a lead stub when the task is on a lead
+    "Notes": ("lead",),  # the parent lead's stub
+    "Products": ("prices",),  # the first market's id
+    "Teams": ("users",),  # users that list the team
+}
 
 _SLUG = re.compile(r"[^a-z0-9]+")
 
@@ -103,7 +182,8 @@ def _same(ref: object, record: Record) -> bool:
 
 
 # -- derived links ------------------------------------------------------------------------------
-# One side of each relation is stored; these read both directions from it.
+# One side of each relation is stored; these read both directions from it. The other side is
+# found by scanning the source, so it is only as complete as the source.
 
 
 def lead_accounts(lead: Lead) -> list[Ref]:
@@ -113,50 +193,50 @@ def lead_accounts(lead: Lead) -> list[Ref]:
     return out
 
 
-def contact_leads(store: Store, contact: Contact) -> list[Ref]:
+def contact_leads(source: RecordSource, contact: Contact) -> list[Ref]:
     """Leads the contact is on (links kept on the lead, plus any the contact lists itself)."""
     found = []
-    for lead in store.all(Lead):
+    for lead in source.all(Lead):
         link = _link_of(lead.contacts, contact)
         if link is not None:
             found.append(Ref(entity="Lead", id=lead.id, relationship=link.relationship))
     return _merge(found, _refs(contact.leads))
 
 
-def account_leads(store: Store, account: Account) -> list[Ref]:
+def account_leads(source: RecordSource, account: Account) -> list[Ref]:
     """Leads the account is on, as primary account or as another account."""
     found = [
         Ref(entity="Lead", id=lead.id)
-        for lead in store.all(Lead)
+        for lead in source.all(Lead)
         if any(ref.id == account.id for ref in lead_accounts(lead))
     ]
     return _merge(found, _refs(account.leads))
 
 
-def account_contacts(store: Store, account: Account) -> list[Ref]:
+def account_contacts(source: RecordSource, account: Account) -> list[Ref]:
     """The account's contacts (links kept on the contact), with the contact's relationship."""
     found = []
-    for contact in store.all(Contact):
+    for contact in source.all(Contact):
         link = _link_of(contact.accounts, account)
         if link is not None:
             found.append(Ref(entity="Contact", id=contact.id, relationship=link.relationship))
     return _merge(found, _refs(account.contacts))
 
 
-def contact_accounts(store: Store, contact: Contact) -> list[Ref]:
+def contact_accounts(source: RecordSource, contact: Contact) -> list[Ref]:
     """The contact's accounts: its own links plus accounts that list it."""
     listed = [
         Ref(entity="Account", id=account.id)
-        for account in store.all(Account)
+        for account in source.all(Account)
         if _link_of(account.contacts, contact) is not None
     ]
     return _merge(list(_refs(contact.accounts)), listed)
 
 
-def product_lines(store: Store, lead: Lead) -> list[Ref]:
+def product_lines(source: RecordSource, lead: Lead) -> list[Ref]:
     """The lead's products: its own links, plus product maps a REST writer stored apart."""
     lines = list(_refs(lead.products))
-    for item in store.all(ProductMap):
+    for item in source.all(ProductMap):
         product = item.product if isinstance(item.product, Ref) else None
         if product is None or not _same(item.lead, lead):
             continue
@@ -165,16 +245,16 @@ def product_lines(store: Store, lead: Lead) -> list[Ref]:
     return lines
 
 
-def lead_activities(store: Store, lead_id: int) -> list[Activity]:
+def lead_activities(source: RecordSource, lead_id: int) -> list[Activity]:
     """Activities linked to a lead."""
-    return [a for a in store.all(Activity) if any(r.id == lead_id for r in _refs(a.leads))]
+    return [a for a in source.all(Activity) if any(r.id == lead_id for r in _refs(a.leads))]
 
 
-def notes_of(store: Store, record: Record) -> list[Note]:
+def notes_of(source: RecordSource, record: Record) -> list[Note]:
     """Live notes whose parent is ``record`` (plus any the record lists), oldest first."""
-    notes = {_id(n.id): n for n in store.all(Note) if _same(n.parent, record)}
+    notes = {_id(n.id): n for n in source.all(Note) if _same(n.parent, record)}
     for ref in _refs(getattr(record, "notes", ())):
-        note = store.find(Note, _id(ref.id)) if isinstance(ref.id, int) else None
+        note = source.find(Note, _id(ref.id)) if isinstance(ref.id, int) else None
         if note is not None:
             notes.setdefault(_id(note.id), note)
     return sorted(notes.values(), key=lambda n: _id(n.id))
@@ -208,16 +288,19 @@ _Layout = Callable[["Presenter", Record, dict[str, Any]], dict[str, Any]]
 
 
 class Presenter:
-    """Renders records of one store as RPC full records and stubs."""
+    """Renders records as RPC full records and stubs, resolving links through ``source``.
 
-    def __init__(self, store: Store, *, host: str = "app.nutshell.com") -> None:
-        self._store = store
+    ``host`` is the app host that ``htmlUrl`` and ``avatarUrl`` point at.
+    """
+
+    def __init__(self, source: RecordSource, *, host: str = "app.nutshell.com") -> None:
+        self._source = source
         self._host = host
 
     @property
-    def store(self) -> Store:
-        """The store whose records are rendered."""
-        return self._store
+    def source(self) -> RecordSource:
+        """Where linked and related records are looked up."""
+        return self._source
 
     # -- entry points -----------------------------------------------------------------------
 
@@ -258,11 +341,11 @@ class Presenter:
             cls = entity_class(ref.entity)
         except LookupError:
             return None
-        return self._store.find(cls, ref.id) or self._store.trashed(cls, ref.id)
+        return self._source.find(cls, ref.id) or self._source.trashed(cls, ref.id)
 
     def now(self) -> datetime:
-        """The store's clock."""
-        return self._store.now()
+        """The source's clock."""
+        return self._source.now()
 
     def _finish(self, record: Record, out: dict[str, Any]) -> dict[str, Any]:
         if isinstance(record.deleted_time, datetime):
@@ -280,7 +363,7 @@ class Presenter:
         return {k: base.get(k) for k in keys}
 
     def html_url(self, path: str) -> str:
-        """An app URL on the emulated host."""
+        """An app URL on the configured host."""
         return f"https://{self._host}{path}"
 
     def id_name(self, ref: object) -> dict[str, Any] | None:
@@ -293,7 +376,7 @@ class Presenter:
 
     def note_stubs(self, record: Record) -> list[dict[str, Any]]:
         """A record's notes as lead and contact records embed them."""
-        return [{"stub": True, **_note_body(self, n)} for n in notes_of(self._store, record)]
+        return [{"stub": True, **_note_body(self, n)} for n in notes_of(self._source, record)]
 
     def lead_value(self, lead: Lead) -> Money | None:
         """The lead's value; none when it is unset or zero."""
@@ -314,7 +397,7 @@ class Presenter:
             return 0
         count = sum(
             1
-            for s in self._store.all(Stage)
+            for s in self._source.all(Stage)
             if isinstance(s.stageset, Ref) and s.stageset.id == pipeline.id
         )
         position = stage.position if isinstance(stage.position, int) else 1
@@ -332,13 +415,13 @@ class Presenter:
         now = self.now()
         times = [
             a.start_time
-            for a in lead_activities(self._store, _id(lead.id))
+            for a in lead_activities(self._source, _id(lead.id))
             if isinstance(a.start_time, datetime)
             and activity_status(a, now) in (ActivityStatus.SCHEDULED, ActivityStatus.OVERDUE)
         ]
         times += [
             t.due_time
-            for t in self._store.all(Task)
+            for t in self._source.all(Task)
             if _same(t.related, lead)
             and isinstance(t.due_time, datetime)
             and not isinstance(t.completed_time, datetime)
@@ -351,7 +434,7 @@ class Presenter:
             return value_to_rpc(record.last_contacted_time)
         times = [
             a.start_time
-            for a in self._store.all(Activity)
+            for a in self._source.all(Activity)
             if a.status is ActivityStatus.LOGGED
             and isinstance(a.start_time, datetime)
             and (
@@ -403,7 +486,7 @@ def _lead_full(p: Presenter, record: Record, base: dict[str, Any]) -> dict[str, 
     money = _money(value) if value is not None else None
     now = p.now()
     counts = {"0": 0, "1": 0, "2": 0, "-1": 0}
-    for activity in lead_activities(p.store, _id(lead.id)):
+    for activity in lead_activities(p.source, _id(lead.id)):
         counts[str(int(activity_status(activity, now)))] += 1
     out = p.head(base)
     out.update(
@@ -429,7 +512,7 @@ def _lead_full(p: Presenter, record: Record, base: dict[str, Any]) -> dict[str, 
         competitors=[
             _with(p.link(ref), relationship=_rel(ref), status=0) for ref in _refs(lead.competitors)
         ],
-        products=[_lead_product(p, ref) for ref in product_lines(p.store, lead)],
+        products=[_lead_product(p, ref) for ref in product_lines(p.source, lead)],
         contacts=[_lead_contact(p, ref) for ref in _refs(lead.contacts)],
         accounts=[_lead_account(p, ref) for ref in _refs(lead.accounts)],
         tags=base.get("tags", []),
@@ -524,14 +607,20 @@ def _processes(p: Presenter, lead: Lead) -> list[dict[str, Any]]:
     ]
 
 
+def _linked_name(p: Presenter, ref: Ref | None) -> str | None:
+    """The linked record's name; the link's own name when the source lacks the record."""
+    if ref is None:
+        return None
+    record = p.resolve(ref)
+    return _text(getattr(record, "name", None) if record is not None else ref.name)
+
+
 def _lead_stub(p: Presenter, record: Record, base: dict[str, Any]) -> dict[str, Any]:
     assert isinstance(record, Lead)
     lead = record
     value = p.lead_value(lead)
     accounts = lead_accounts(lead)
-    account = p.resolve(accounts[0]) if accounts else None
     contacts = _refs(lead.contacts)
-    contact = p.resolve(contacts[0]) if contacts else None
     out = p.head(base, stub=True)
     out.update(
         name=_lead_name(lead),
@@ -539,8 +628,8 @@ def _lead_stub(p: Presenter, record: Record, base: dict[str, Any]) -> dict[str, 
         status=base.get("status", 0),
         completion=p.lead_completion(lead),
         value=_money(value) if value is not None else None,
-        primaryAccountName=_text(getattr(account, "name", None)),
-        primaryContactName=_text(getattr(contact, "name", None)),
+        primaryAccountName=_linked_name(p, accounts[0] if accounts else None),
+        primaryContactName=_linked_name(p, contacts[0] if contacts else None),
         isOverdue=p.lead_overdue(lead),
         lastContactedDate=p.last_contacted(lead),
     )
@@ -580,7 +669,7 @@ def _contact_full(p: Presenter, record: Record, base: dict[str, Any]) -> dict[st
     display = person.display if isinstance(person.display, str) else ""
     logged = [
         a
-        for a in p.store.all(Activity)
+        for a in p.source.all(Activity)
         if a.status is ActivityStatus.LOGGED
         and any(_same(r, contact) for r in _refs(a.participants))
     ]
@@ -590,8 +679,8 @@ def _contact_full(p: Presenter, record: Record, base: dict[str, Any]) -> dict[st
         htmlUrl=p.html_url(f"/person/{contact.id}-{slug(display)}"),
         creator=p.link(contact.creator),
         owner=p.link(contact.owner),
-        leads=p.links(contact_leads(p.store, contact)),
-        accounts=[p.link(r, relationship=_rel(r)) for r in contact_accounts(p.store, contact)],
+        leads=p.links(contact_leads(p.source, contact)),
+        accounts=[p.link(r, relationship=_rel(r)) for r in contact_accounts(p.source, contact)],
         notes=p.note_stubs(contact),
         lastContactedDate=p.last_contacted(contact),
         contactedCount=len(logged),
@@ -636,14 +725,14 @@ def _account_full(p: Presenter, record: Record, base: dict[str, Any]) -> dict[st
         owner=p.link(account.owner),
         tags=base.get("tags", []),
         lastContactedDate=p.last_contacted(account),
-        contacts=[p.link(r, relationship=_rel(r)) for r in account_contacts(p.store, account)],
+        contacts=[p.link(r, relationship=_rel(r)) for r in account_contacts(p.source, account)],
         description=_text(account.description),
     )
     _put(out, "territory", p.id_name(account.territory))
     _put(out, "customFields", base.get("customFields"))
     _multi_values(out, base)
     out["notes"] = p.note_stubs(account)
-    out["leads"] = p.links(account_leads(p.store, account))
+    out["leads"] = p.links(account_leads(p.source, account))
     return out
 
 
@@ -700,7 +789,7 @@ def _activity_full(p: Presenter, record: Record, base: dict[str, Any]) -> dict[s
 
 
 def _location(text: str) -> dict[str, Any]:
-    """An activity location in Nutshell's address shape; the emulator does not geocode."""
+    """An activity location in Nutshell's address shape; nothing here geocodes."""
     return {
         "name": text,
         "location": {"longitude": None, "latitude": None},
@@ -798,7 +887,7 @@ def _task_stub(p: Presenter, record: Record, base: dict[str, Any]) -> dict[str, 
 
 def _product_full(p: Presenter, record: Record, base: dict[str, Any]) -> dict[str, Any]:
     assert isinstance(record, Product)
-    markets = p.store.all(Market)
+    markets = p.source.all(Market)
     prices = []
     if isinstance(record.price, Money):
         price: dict[str, Any] = {"price": _money(record.price)}
@@ -852,7 +941,7 @@ def _user_stub(p: Presenter, record: Record, base: dict[str, Any]) -> dict[str, 
 def _team_full(p: Presenter, record: Record, base: dict[str, Any]) -> dict[str, Any]:
     out = p.head(base)
     out["name"] = base.get("name", "")
-    members = [u for u in p.store.all(User) if any(_same(t, record) for t in _refs(u.teams))]
+    members = [u for u in p.source.all(User) if any(_same(t, record) for t in _refs(u.teams))]
     out["users"] = [p.stub(u) for u in members]
     return out
 
