@@ -247,7 +247,7 @@ ASSUMPTIONS: tuple[Assumption, ...] = (
         ("PATCH event action", '"update", even when the stage changes.'),
         (
             "Activity PUT",
-            'Keeps fields the body leaves out; switching to logged emits "log"; new activities are scheduled.',
+            'Keeps fields the body leaves out; switching to logged emits "log" and makes the caller the logger (POST too); a body note becomes the log note; new activities are scheduled.',
         ),
         (
             "Lead status body",

@@ -632,7 +632,10 @@ def sort_records(
         return key_of(record_of(item[0]), item[1])
 
     def tie(item: tuple[T, W]) -> tuple[int, Any]:
-        return _comparable(item[1].get("id"))
+        # Ties go by the numeric id: "24-contacts" after "5-contacts", not before it as the
+        # wire strings would compare.
+        parts = _id_parts(item[1].get("id"))
+        return _comparable(parts[0] if parts is not None else item[1].get("id"))
 
     present = [item for item in items if key(item) is not None]
     missing = [item for item in items if key(item) is None]

@@ -76,6 +76,7 @@ from nutshell_emulator.rest_present import (
     SITE_ID,
     CompetitorMap,
     RestPresenter,
+    _note_html,
     competitor_maps,
     find_competitor_map,
     rest_type_for,
@@ -568,9 +569,15 @@ class RestFront:
         if cls is Note:
             values.setdefault("user", actor)
             values.setdefault("date", self.store.now())
+            if isinstance(values.get("body"), str):
+                # Store the markup and HTML this front shows for the note, so the JSON-RPC
+                # front shows them too: one note, whichever API wrote it.
+                values.setdefault("body_markup", values["body"])
+                values.setdefault("body_html", _note_html(values["body"]))
         if cls is Activity:
             # Without isLogged/isCancelled a new activity is scheduled, over RPC too.
             values.setdefault("status", ActivityStatus.SCHEDULED)
+            self._log_activity(call, item, values, None)
         if cls is Lead:
             record: Record = rules.new_lead(self.store, values, call.user)
         else:
@@ -971,6 +978,8 @@ class RestFront:
         if not isinstance(item, Mapping):
             raise self._bad(call, "You may only create one activities resource per request.")
         values = self._input_values(call, Activity, item, {})
+        assert isinstance(current, Activity)
+        self._log_activity(call, item, values, current)
         changes = {k: v for k, v in values.items() if not _same(getattr(current, k), v)}
         was = getattr(current, "status", UNSET)
         # Logging an activity is reported as action "log" (webhook samples).
@@ -981,6 +990,33 @@ class RestFront:
         )
         updated = self.store.update(Activity, number, changes, actor=call.actor, action=action)
         return self._records_reply(call, [updated])
+
+    def _log_activity(
+        self, call: _Call, item: Mapping[str, Any], values: dict[str, Any], current: Activity | None
+    ) -> None:
+        """Logging through REST records what logging in the app (or over JSON-RPC) does: the
+        caller as the logger (webhook samples), and the body's ``note`` (OAS) as the log note,
+        a note with no parent."""
+        was_logged = current is not None and current.status is ActivityStatus.LOGGED
+        logger = current.logged_by if current is not None else None
+        if (
+            values.get("status") is ActivityStatus.LOGGED
+            and not was_logged
+            and logger in (None, UNSET)
+        ):
+            values.setdefault("logged_by", call.actor)
+        text = item.get("note")
+        if isinstance(text, str) and text.strip():
+            note = Note(
+                body=text,
+                body_markup=text,
+                body_html=_note_html(text),
+                date=self.store.now(),
+                user=call.actor,
+                parent=None,
+            )
+            stored = self.store.insert(note, actor=call.actor)
+            values["log_note"] = Ref(entity="Note", id=stored.id)
 
     # -- competitor maps -------------------------------------------------------------------------
 

@@ -66,8 +66,9 @@ from nutshell_core.model import (
     entity_for_rpc_type,
 )
 from nutshell_emulator import rules
-from nutshell_emulator.rpc_input import (
-    InputReader,
+from nutshell_emulator.rpc_input import StoreInputReader
+from nutshell_emulator.store import Store
+from nutshell_rpc.inputs import (
     ParsedInput,
     bad_input,
     note_html,
@@ -78,7 +79,6 @@ from nutshell_emulator.rpc_input import (
     read_text,
     read_time,
 )
-from nutshell_emulator.store import Store
 from nutshell_rpc.shapes import (
     Presenter,
     activity_status,
@@ -174,7 +174,7 @@ class EmulatorBackend:
         self._store = store
         self._host = api_host
         self._present = Presenter(store, host=api_host)
-        self._reader = InputReader(store)
+        self._reader = StoreInputReader(store)
         self._handlers = handler_table(RPC_METHODS)
 
     @property
@@ -183,7 +183,7 @@ class EmulatorBackend:
         return self._store
 
     @property
-    def reader(self) -> InputReader:
+    def reader(self) -> StoreInputReader:
         """The reader of input objects."""
         return self._reader
 

@@ -1,0 +1,178 @@
+"""``bridge.NutshellAPI``: the legacy surface, routed one method at a time.
+
+It has the same methods, arguments and results as :class:`nutshell_rpc.NutshellAPI` (both are
+generated from the catalog), so migrating starts as a one-line import change; each method then
+moves to REST by changing its route. Routing, per method (see :mod:`bridge.routes`):
+
+* ``rpc`` calls the JSON-RPC API;
+* ``rest`` runs the method's translator — an unsupported method fails before any request with
+  :class:`~nutshell_core.errors.NotBridgeable` naming the reason;
+* ``shadow`` / ``shadow-rest`` run both routes as a Scientist experiment, return the control's
+  result and publish the comparison (declared differences are ignore rules);
+* ``rest-fallback`` answers through REST and falls back to RPC where REST cannot.
+
+Revs work across routes: a rev the bridge issued is checked through REST before an RPC-routed
+edit, and an RPC rev is checked through RPC before a REST-routed one (:mod:`bridge.revs`).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from bridge.cache import DEFAULT_TTL, ReferenceCache
+from bridge.context import BridgeContext
+from bridge.diff import from_differences
+from bridge.experiment import Experiment
+from bridge.registry import Registry, Translator
+from bridge.revs import is_bridge_rev
+from bridge.routes import Mode, Routes
+from nutshell_core.calls import bind_call
+from nutshell_core.catalog import RpcMethod, rpc_method
+from nutshell_core.errors import NotBridgeable, ServerError, TransportError
+from nutshell_rest import RestClient
+from nutshell_rest.client import DEFAULT_BASE_URL
+from nutshell_rpc import NutshellAPI as RpcAPI
+from nutshell_rpc._legacy import LegacyMethods
+
+__all__ = ["NutshellAPI"]
+
+Publisher = Callable[[Any], None]
+
+
+def _default_registry() -> Registry:
+    from bridge.translators import REGISTRY  # noqa: PLC0415 - the registry imports this floor
+
+    return REGISTRY
+
+
+class NutshellAPI(LegacyMethods):
+    """A drop-in for ``nutshell_rpc.NutshellAPI`` that can answer each method through REST."""
+
+    def __init__(
+        self,
+        username: str,
+        api_key: str,
+        *,
+        routes: Routes | Mapping[str, str] | None = None,
+        rpc: RpcAPI | None = None,
+        rest: RestClient | None = None,
+        endpoint: str | None = None,
+        rest_base_url: str = DEFAULT_BASE_URL,
+        registry: Registry | None = None,
+        publishers: Iterable[Publisher] = (),
+        raise_on_mismatch: bool = False,
+        shadow_timeout: float = 5.0,
+        cache_ttl: float = DEFAULT_TTL,
+        sleep: Callable[[float], None] = time.sleep,
+        **rpc_options: Any,
+    ) -> None:
+        if isinstance(routes, Routes):
+            self.routes = routes
+        elif routes is None:
+            self.routes = Routes.from_env()
+        else:
+            self.routes = Routes.from_mapping(routes)
+        self.registry = registry or _default_registry()
+        self._rpc = rpc or RpcAPI(username, api_key, endpoint=endpoint, sleep=sleep, **rpc_options)
+        self._rest = rest or RestClient(username, api_key, base_url=rest_base_url, sleep=sleep)
+        self.context = BridgeContext(
+            rest=self._rest,
+            cache=ReferenceCache(self._rest, ttl=cache_ttl),
+            username=username,
+            rpc=self._rpc,
+        )
+        self._publishers = tuple(publishers)
+        self._raise_on_mismatch = raise_on_mismatch
+        self._shadow_timeout = shadow_timeout
+        self._username = username
+
+    def __repr__(self) -> str:
+        return f"bridge.NutshellAPI(username={self._username!r})"
+
+    def __enter__(self) -> NutshellAPI:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close both clients."""
+        self._rpc.close()
+        self._rest.close()
+
+    @property
+    def rpc(self) -> RpcAPI:
+        """The JSON-RPC client behind the ``rpc`` route."""
+        return self._rpc
+
+    @property
+    def rest(self) -> RestClient:
+        """The REST client behind the ``rest`` route."""
+        return self._rest
+
+    def route(self, method: str, mode: str | Mode) -> None:
+        """Change one method's route (validated like any routes configuration)."""
+        self.routes = self.routes.with_mode(method, mode)
+
+    # -- dispatch ----------------------------------------------------------------------------
+
+    def call(self, method: str, /, *args: Any, **kwargs: Any) -> Any:
+        """Call a legacy method by name; routed by its mode."""
+        row = rpc_method(method)
+        return self.call_named(row, bind_call(row, args, kwargs))
+
+    def call_named(self, row: RpcMethod, params: Mapping[str, Any]) -> Any:
+        """Route already-bound named params."""
+        mode = self.routes.mode_for(row.name)
+        translator = self.registry[row.name]
+        if mode is Mode.RPC:
+            return self._via_rpc(row, params)
+        if mode is Mode.REST:
+            return translator(self.context, params)
+        if mode is Mode.REST_FALLBACK:
+            if not translator.supported:
+                return self._via_rpc(row, params)
+            try:
+                return translator(self.context, params)
+            except (NotBridgeable, TransportError, ServerError):
+                return self._via_rpc(row, params)
+        rest_first = mode is Mode.SHADOW_REST
+        return self._shadow(row, translator, params, rest_first=rest_first)
+
+    def _via_rpc(self, row: RpcMethod, params: Mapping[str, Any]) -> Any:
+        rev = params.get("rev")
+        if is_bridge_rev(rev) and row.entity is not None:
+            # A rev the bridge issued: check it through REST, then hand RPC its own current rev
+            # (the check just proved the caller saw the record as it is now).
+            record_id = params[row.params[0].name]
+            self.context.check_rev(row, record_id, rev)
+            getter = self.context.rpc_getter(row.entity)
+            params = {**params, "rev": self.context.rpc_rev(getter, record_id)}
+        return self._rpc.call_named(row, params)
+
+    def _shadow(
+        self, row: RpcMethod, translator: Translator, params: Mapping[str, Any], *, rest_first: bool
+    ) -> Any:
+        def via_rpc() -> Any:
+            return self._via_rpc(row, params)
+
+        def via_rest() -> Any:
+            return translator(self.context, params)
+
+        control, candidate = (via_rest, via_rpc) if rest_first else (via_rpc, via_rest)
+        experiment = Experiment(
+            row.name,
+            raise_on_mismatch=self._raise_on_mismatch,
+            timeout=self._shadow_timeout,
+            context={"method": row.name, "route": "shadow-rest" if rest_first else "shadow"},
+        )
+        experiment.use(control)
+        if translator.supported:
+            experiment.try_(candidate, name="rpc" if rest_first else "rest")
+        for glob in from_differences(translator.differences):
+            experiment.ignore(glob)
+        for publisher in self._publishers:
+            experiment.publish(publisher)
+        return experiment.run()

@@ -1,0 +1,153 @@
+"""What a translator works with: the REST client, the reference cache, the legacy shapes, revs.
+
+Results are produced as REST wire -> model -> RPC wire: the REST client parses into model
+records, and :class:`~nutshell_rpc.shapes.Presenter` renders those in the exact shape the RPC
+API returns — the same code the emulator's JSON-RPC front uses, so a bridged result and a direct
+one can be compared key for key. The presenter reads linked records from a :class:`RestView`:
+the records a REST response returned (and its side-loads) plus cached reference data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timezone
+from typing import Any, TypeVar
+
+import attrs
+
+from bridge.cache import REFERENCE_CLASSES, ReferenceCache
+from bridge.revs import REV_IGNORE, conflict, is_bridge_rev, rev_token
+from nutshell_core.catalog import RPC_METHODS, RpcMethod
+from nutshell_core.errors import NotBridgeable, NotFoundError
+from nutshell_core.model import Record, User, entity_class
+from nutshell_rest import RestClient
+from nutshell_rpc import NutshellAPI as RpcAPI
+from nutshell_rpc.shapes import Presenter
+
+__all__ = ["BridgeContext", "RestView"]
+
+R = TypeVar("R", bound=Record)
+
+
+class RestView:
+    """A read-only record source over what REST returned plus the reference cache."""
+
+    def __init__(self, cache: ReferenceCache, records: Iterable[Record] = ()) -> None:
+        self._cache = cache
+        self._records: dict[tuple[str, int], Record] = {}
+        for record in records:
+            self.add(record)
+
+    def add(self, record: Record) -> None:
+        """Make ``record`` visible to the presenter."""
+        if isinstance(record.id, int):
+            self._records[(record.entity, record.id)] = record
+
+    def find(self, cls: type[R], record_id: int) -> R | None:
+        """A record REST returned, else a cached reference record, else None."""
+        record = self._records.get((cls.entity, record_id))
+        if record is None and cls in REFERENCE_CLASSES:
+            record = self._cache.get(cls, record_id)
+        return record if isinstance(record, cls) else None
+
+    def trashed(self, cls: type[R], record_id: int) -> R | None:
+        """REST shows no trash to the bridge."""
+        return None
+
+    def all(self, cls: type[R]) -> list[R]:
+        """The records of a class the view holds (reference classes: the whole cached list)."""
+        if cls in REFERENCE_CLASSES:
+            merged: dict[int, Record] = dict(self._cache.records(cls))
+        else:
+            merged = {}
+        for (entity, record_id), record in self._records.items():
+            if entity == cls.entity:
+                merged[record_id] = record
+        return [r for _, r in sorted(merged.items()) if isinstance(r, cls)]
+
+    def now(self) -> datetime:
+        """The current time in UTC, to the second."""
+        return datetime.now(timezone.utc).replace(microsecond=0)
+
+
+@attrs.define
+class BridgeContext:
+    """Everything a translator needs; one per bridge facade."""
+
+    rest: RestClient
+    cache: ReferenceCache
+    username: str
+    rpc: RpcAPI | None = None
+    host: str = "app.nutshell.com"
+
+    def view(self, records: Iterable[Record] = ()) -> RestView:
+        """A record source holding ``records`` over the reference cache."""
+        return RestView(self.cache, records)
+
+    def present(
+        self, records: Iterable[Record], *, stub: bool, included: Iterable[Record] = ()
+    ) -> list[dict[str, Any]]:
+        """Render records in the RPC shape, each carrying its bridge rev."""
+        primary = [attrs.evolve(r, rev=rev_token(r)) for r in records]
+        view = self.view([*included, *primary])
+        presenter = Presenter(view, host=self.host)
+        return [presenter.stub(r) if stub else presenter.full(r) for r in primary]
+
+    def present_one(self, record: Record, *, included: Iterable[Record] = ()) -> dict[str, Any]:
+        """Render one full record in the RPC shape."""
+        return self.present([record], stub=False, included=included)[0]
+
+    def me(self) -> User:
+        """The user whose email the bridge authenticates with (``getUser`` with no id)."""
+        for user in self.cache.records(User).values():
+            if isinstance(user, User) and self.username.lower() in {
+                e.lower() for e in (user.emails if isinstance(user.emails, tuple) else ())
+            }:
+                return user
+        raise NotFoundError(f"no user has the email {self.username}", status=404, code=404)
+
+    def fetch(self, cls: type[R], record_id: int) -> R:
+        """Read one record through REST (NotFoundError when it is gone)."""
+        item = self.rest.fetch(cls.rest_type, record_id)
+        if not isinstance(item, cls):
+            raise NotFoundError(f"{cls.entity} {record_id} not found", status=404, code=404)
+        return item
+
+    @staticmethod
+    def rpc_getter(entity: str) -> str:
+        """The RPC method that reads one record of ``entity`` (``getLead``)."""
+        for row in RPC_METHODS.values():
+            if row.entity == entity and row.name.startswith("get"):
+                return row.name
+        raise NotBridgeable(f"no RPC get method for {entity}", entity, "no getter")
+
+    def check_rev(self, method: RpcMethod, record_id: int, rev: Any) -> None:
+        """Refuse a stale rev with the RPC API's 409, whichever route issued it."""
+        if rev == REV_IGNORE:
+            return
+        cls = entity_class(method.entity or "")
+        if is_bridge_rev(rev):
+            try:
+                current: Record | None = self.fetch(cls, record_id)
+            except NotFoundError:
+                current = None
+            if current is None or rev_token(current) != rev:
+                raise conflict(method.name)
+            return
+        if self.rpc is None:
+            raise NotBridgeable(
+                f"{method} got a JSON-RPC rev ({rev!r}); checking it needs the RPC API, which "
+                "this bridge has no client for. Pass a rev the bridge issued, or REV_IGNORE "
+                "deliberately.",
+                method.name,
+                "an RPC rev cannot be checked through REST",
+            )
+        if str(rev) != self.rpc_rev(self.rpc_getter(cls.entity), record_id):
+            raise conflict(method.name)
+
+    def rpc_rev(self, rpc_get: str, record_id: int) -> str:
+        """The current legacy rev of a record, read through the RPC API."""
+        if self.rpc is None:
+            raise NotBridgeable("no RPC client to read a rev", rpc_get, "no RPC client")
+        result: Mapping[str, Any] = self.rpc.call(rpc_get, record_id)
+        return str(result.get("rev"))

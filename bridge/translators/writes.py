@@ -1,0 +1,1240 @@
+"""Legacy writes (``new*``, ``edit*``, ``delete*``) answered through REST.
+
+Each translator reads the legacy input object with the same reader the emulator's JSON-RPC
+front uses (:mod:`nutshell_rpc.inputs`), so an input means the same thing on both routes and a
+bad one fails with the same 400 naming the same field. Linked reference data (stages, sources,
+tags, users...) is checked against the bridge's reference cache; products are read through
+REST (a product line needs the product's name and price); other links (leads, contacts,
+accounts, teams) are sent as ids and left for REST to refuse.
+
+The write itself follows the RPC API's semantics (jsonrpc-api.md §3, rest-api.md §5):
+
+* ``new*`` is one ``POST`` with the record rendered by
+  :func:`~nutshell_rest.convert.record_to_rest_input`, after the RPC API's defaults are
+  applied (a lead's market and stage, an activity's type and name...);
+* ``edit*`` is a partial update: one JSON Patch computed with
+  :func:`~nutshell_rest.patch.diff_inputs` between the REST input rendering of the record as it
+  is and as the input leaves it; a to-many link the input changes is replaced whole (the RPC API
+  replaces multi-value fields wholesale), a custom field is set one by one. Activities have no
+  PATCH: they are replaced with ``PUT`` of the full body;
+* a lead's workflow keys go to the lead endpoints, in the order the RPC API applies them:
+  ``stagesetId`` -> ``POST /leads/{id}/stageset``, ``milestoneId`` -> a patch of
+  ``links/stage``, ``outcome`` or a closed ``status`` -> ``POST /leads/{id}/status``,
+  ``status: 0`` (or ``outcome: null``) -> ``POST /leads/{id}/reopen``;
+* ``note`` appends a Note with ``POST /notes``; links the RPC API writes on the other side of
+  a relation (a contact's ``leads``, an account's ``contacts``) are patched on those records;
+* new tag names are created with ``POST /tags`` first (the RPC API registers them itself).
+
+Every edit and delete fetches the record (a missing one is 404, as over RPC), then calls
+:meth:`~bridge.context.BridgeContext.check_rev` *before* writing: a stale rev fails with the RPC
+API's own 409 whichever route issued it, and is never ignored. Input that REST cannot express
+(a lead's close time or pending status, a primary account, a cancelled activity...) raises
+:class:`~nutshell_core.errors.NotBridgeable` before any write rather than being dropped.
+
+``new*``/``edit*`` return the full record in the RPC shape: the record is read back through
+REST after the write (one more ``GET``, with its side-loads) and rendered by
+:meth:`~bridge.context.BridgeContext.present_one`, carrying a bridge rev. ``delete*`` returns
+``True``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any, Final, TypeVar
+
+import attrs
+
+from bridge.cache import REFERENCE_CLASSES
+from bridge.context import BridgeContext
+from bridge.registry import Difference, Status, Translator
+from nutshell_core.catalog import RPC_METHODS, RpcMethod
+from nutshell_core.errors import (
+    InvalidRequestError,
+    MalformedResponseError,
+    NotBridgeable,
+    NotFoundError,
+)
+from nutshell_core.model import (
+    ENTITIES,
+    UNSET,
+    Account,
+    Activity,
+    ActivityStatus,
+    ActivityType,
+    Contact,
+    Lead,
+    LeadStatus,
+    Market,
+    Note,
+    Outcome,
+    Product,
+    ProductMap,
+    Record,
+    Ref,
+    Source,
+    Stage,
+    Stageset,
+    Tag,
+    Task,
+)
+from nutshell_rest.client import Deletable, Gettable, Listable, Patchable, Resource
+from nutshell_rest.convert import id_for_ref, record_to_rest_input
+from nutshell_rest.patch import Patch, PatchOp, diff_inputs
+from nutshell_rest.query import Query
+from nutshell_rpc.inputs import (
+    InputReader,
+    ParsedInput,
+    bad_input,
+    read_id,
+    read_int,
+    read_text,
+)
+from nutshell_rpc.shapes import money_total
+
+__all__ = ["TRANSLATORS"]
+
+R = TypeVar("R", bound=Record)
+T = TypeVar("T", bound=Resource)
+
+# -- looking linked records up -------------------------------------------------------------------
+
+
+class _InputSource:
+    """Where the input reader looks linked records up (an ``InputSource``).
+
+    Reference data comes from the bridge's cache, which holds whole lists, so an id it lacks
+    can be refused with the RPC API's 400; on a miss the list is read again once, since a
+    record created a moment ago (through either API) may be newer than the cached list.
+    Products are read through REST when an input names one: a product line takes the
+    product's name and price. Anything else is unknown here, and linked by id alone.
+    """
+
+    def __init__(self, ctx: BridgeContext) -> None:
+        self._ctx = ctx
+        self._refreshed: set[type[Record]] = set()
+        self._products: dict[int, Product | None] = {}
+
+    def find(self, cls: type[R], record_id: int, /) -> R | None:
+        """The record, if the cache holds it (reference data) or REST has it (products)."""
+        if cls in REFERENCE_CLASSES:
+            found = self._ctx.cache.get(cls, record_id)
+            if found is None and cls not in self._refreshed:
+                self._refreshed.add(cls)
+                self._ctx.cache.invalidate(cls)
+                found = self._ctx.cache.get(cls, record_id)
+            return found if isinstance(found, cls) else None
+        if cls is Product:
+            if record_id not in self._products:
+                try:
+                    self._products[record_id] = self._ctx.fetch(Product, record_id)
+                except NotFoundError:
+                    self._products[record_id] = None
+            product = self._products[record_id]
+            return product if isinstance(product, cls) else None
+        return None
+
+    def all(self, cls: type[R], /) -> Sequence[R]:
+        """The cached list of a reference class (nothing for other classes)."""
+        if cls not in REFERENCE_CLASSES:
+            return []
+        return [r for _, r in sorted(self._ctx.cache.records(cls).items()) if isinstance(r, cls)]
+
+
+def _verified(cls: type[Record]) -> bool:
+    """Classes whose every record the bridge can see, so an unknown id is refused here."""
+    return cls in REFERENCE_CLASSES or cls is Product
+
+
+def _reader(ctx: BridgeContext) -> InputReader:
+    return InputReader(_InputSource(ctx), verified=_verified)
+
+
+def _create_tag(ctx: BridgeContext) -> Callable[[str, str], Record]:
+    """Register a new tag name through REST (``POST /tags``), as the RPC API does itself."""
+
+    def create(name: str, applies_to: str) -> Record:
+        # The cached list may predate a tag someone just made: look once more before creating.
+        ctx.cache.invalidate(Tag)
+        for tag in ctx.cache.records(Tag).values():
+            if isinstance(tag, Tag) and tag.name == name and tag.applies_to in (applies_to, None):
+                return tag
+        created = _created(ctx.rest.tags.create(Tag(name=name, applies_to=applies_to)), Tag)
+        ctx.cache.invalidate(Tag)
+        return created
+
+    return create
+
+
+# -- small helpers --------------------------------------------------------------------------------
+
+
+def _row(name: str) -> RpcMethod:
+    return RPC_METHODS[name]
+
+
+def _int(value: object) -> int:
+    assert isinstance(value, int)
+    return value
+
+
+def _ref_id(value: object) -> int | None:
+    return value.id if isinstance(value, Ref) and isinstance(value.id, int) else None
+
+
+def _bare(record: Record) -> Ref:
+    return Ref(entity=record.entity, id=record.id, name=getattr(record, "name", UNSET))
+
+
+def _created(item: object, cls: type[R]) -> R:
+    """The record a create answered with (a create that returns none is malformed)."""
+    if not isinstance(item, cls) or not isinstance(item.id, int):
+        raise MalformedResponseError(
+            f"a {cls.rest_type} create answered without the record",
+            problems=(f"got {type(item).__name__} @ $.{cls.rest_type}[0]",),
+        )
+    return item
+
+
+def _refuse(method: str, reason: str) -> NotBridgeable:
+    return NotBridgeable(f"{method} cannot be answered through REST: {reason}", method, reason)
+
+
+def _resource(ctx: BridgeContext, cls: type[Record], verb: type[T]) -> T:
+    """The REST client resource serving records of ``cls`` with ``verb`` (``ctx.rest.leads``
+    as :class:`Patchable` for a lead edit)."""
+    for resource in ctx.rest.resources:
+        if resource.rest_type.lower() == cls.rest_type.lower() and isinstance(resource, verb):
+            return resource
+    reason = f"no REST resource offers {verb.__name__.lower()} {cls.rest_type}"
+    raise NotBridgeable(reason, cls.entity, reason)
+
+
+def _named(ctx: BridgeContext, record: Record) -> Record:
+    """``record`` with its links to reference data named from the cache.
+
+    REST links are bare ids, while the legacy shape spells some links by name (a lead's
+    ``tags`` are tag names). The read translators render records the same way, so a write's
+    result and a later bridged ``get*`` agree.
+    """
+    changes: dict[str, Any] = {}
+    for field in attrs.fields(type(record)):
+        value = getattr(record, field.name)
+        if isinstance(value, Ref):
+            changes[field.name] = _named_ref(ctx, value)
+        elif isinstance(value, tuple) and value and all(isinstance(v, Ref) for v in value):
+            changes[field.name] = tuple(_named_ref(ctx, v) for v in value)
+    return attrs.evolve(record, **changes) if changes else record
+
+
+def _named_ref(ctx: BridgeContext, ref: Ref) -> Ref:
+    cls = ENTITIES.get(ref.entity)
+    if cls is None or cls not in REFERENCE_CLASSES or not isinstance(ref.id, int):
+        return ref
+    if isinstance(ref.name, str):
+        return ref
+    name = getattr(ctx.cache.get(cls, ref.id), "name", None)
+    return attrs.evolve(ref, name=name) if isinstance(name, str) else ref
+
+
+def _present(
+    ctx: BridgeContext, cls: type[Record], record_id: int, *, included: Iterable[Record] = ()
+) -> dict[str, Any]:
+    """The record read back through REST after a write, in the RPC shape.
+
+    One ``GET /<entity>/{id}``; its side-loads (a lead's contacts, an account's contacts and
+    owners...) and the reference cache supply the linked records the legacy shape embeds.
+    """
+    # get_many keeps the whole envelope, side-loads included; one id is one request.
+    envelope = _resource(ctx, cls, Gettable).get_many([record_id])
+    found = [item for item in envelope.records if isinstance(item, cls)]
+    if len(found) != 1:
+        raise MalformedResponseError(
+            f"GET /{cls.rest_type.lower()}/{record_id} did not return the record it wrote",
+            problems=(f"{len(envelope.records)} records @ $.{envelope.primary_key}",),
+        )
+    record = found[0]
+    side = [item for items in envelope.included.values() for item in items]
+    records = [item for item in (*side, *included) if isinstance(item, Record)]
+    return ctx.present_one(_named(ctx, record), included=records)
+
+
+def _current(ctx: BridgeContext, row: RpcMethod, params: Mapping[str, Any]) -> tuple[int, Record]:
+    """The id param and the record as REST has it now, after the rev check.
+
+    A missing record is 404 before the rev is looked at, as over RPC; the rev is checked before
+    anything is written, and a stale one raises the RPC API's 409.
+    """
+    id_name = row.params[0].name
+    record_id = read_int(params.get(id_name), id_name)
+    cls = ENTITIES[row.entity or ""]
+    try:
+        if record_id < 1:
+            raise NotFoundError("REST cannot spell this id", status=404)
+        current = ctx.fetch(cls, record_id)
+    except NotFoundError:
+        # The RPC API's words: "Leads 12 not found".
+        raise NotFoundError(
+            f"{cls.rpc_type} {record_id} not found", status=404, code=404, target=row.name
+        ) from None
+    ctx.check_rev(row, record_id, params.get("rev"))
+    return record_id, current
+
+
+def _merge_custom_fields(current: Record, values: Mapping[str, Any]) -> dict[str, Any]:
+    """Custom fields are edited one by one: the fields sent change, the others stay."""
+    out = dict(values)
+    if "custom_fields" in out:
+        existing = getattr(current, "custom_fields", None)
+        out["custom_fields"] = {
+            **(existing if isinstance(existing, Mapping) else {}),
+            **out["custom_fields"],
+        }
+    return out
+
+
+def _edit_patch(current: Record, updated: Record) -> Patch:
+    """The JSON Patch turning ``current`` into ``updated`` (both model records).
+
+    ``diff_inputs`` adds and removes link members, which keeps whatever order the server had;
+    the RPC API replaces a multi-value link wholesale, in the order sent. So a to-many link
+    whose members or order changed is dropped from the old side, which makes ``diff_inputs``
+    replace it whole; a link the edit cleared (absent from the new rendering, which leaves
+    out empty links) is set to ``[]`` or null.
+    """
+    old = record_to_rest_input(current)
+    new = record_to_rest_input(updated)
+    old_links = dict(old.get("links") or {})
+    new_links = dict(new.get("links") or {})
+    for name in old_links.keys() - new_links.keys():
+        new_links[name] = [] if isinstance(old_links[name], list) else None
+    for name, members in new_links.items():
+        if isinstance(members, list) and old_links.get(name) != members:
+            old_links.pop(name, None)
+    old["links"], new["links"] = old_links, new_links
+    return diff_inputs(current.rest_type, old, new)
+
+
+def _append_note(ctx: BridgeContext, parent: Record, text: str) -> Note:
+    """``POST /notes`` on ``parent``: what a ``note`` key and ``newNote`` do."""
+    note = Note(body=text, parent=Ref(entity=parent.entity, id=parent.id))
+    return _created(ctx.rest.notes.create(note), Note)
+
+
+def _require(cls_field: str, values: Mapping[str, Any], *attrs_needed: str) -> None:
+    """The keys a new record cannot do without (the RPC API's 400, word for word)."""
+    wire = {"applies_to": "entityType"}
+    for attr in attrs_needed:
+        if values.get(attr) in (None, UNSET, ""):
+            raise bad_input(f"{cls_field}.{wire.get(attr, attr)}", "is required")
+
+
+def _with_tags(
+    ctx: BridgeContext, reader: InputReader, cls: type[Record], values: Mapping[str, Any]
+) -> dict[str, Any]:
+    return reader.with_tags(cls, values, _create_tag(ctx))
+
+
+def _relink(
+    ctx: BridgeContext,
+    owner_cls: type[Record],
+    link: str,
+    target: Record,
+    wanted: tuple[Ref, ...],
+) -> None:
+    """Links the RPC API keeps on the other record: a contact's leads live in each lead's
+    ``contacts``, an account's contacts in each contact's ``accounts``.
+
+    The records linking ``target`` now are listed through REST (``filter[<link>]``); each
+    record whose link must be added or dropped gets one PATCH, in id order as the RPC API
+    writes them. Relationships cannot be sent: REST links are ids.
+    """
+    target_id = id_for_ref(_bare(target))
+    query = Query(rest_type=owner_cls.rest_type).filter(**{link: [target_id]})
+    linked = {
+        _int(item.id)
+        for item in _resource(ctx, owner_cls, Listable).iterate(query)
+        if isinstance(item, owner_cls) and isinstance(item.id, int)
+    }
+    wanted_ids = {_int(ref.id) for ref in wanted}
+    for owner_id in sorted(linked | wanted_ids):
+        if owner_id in wanted_ids and owner_id not in linked:
+            patch = Patch(owner_cls.rest_type).add_link(link, target_id)
+        elif owner_id in linked and owner_id not in wanted_ids:
+            patch = Patch(owner_cls.rest_type).remove_link(link, target_id)
+        else:
+            continue
+        _resource(ctx, owner_cls, Patchable).update(owner_id, patch)
+
+
+def _write_links(ctx: BridgeContext, record: Record, parsed: ParsedInput) -> None:
+    if parsed.lead_links is not None and isinstance(record, Contact):
+        _relink(ctx, Lead, "contacts", record, parsed.lead_links)
+    if parsed.contact_links is not None and isinstance(record, Account):
+        _relink(ctx, Contact, "accounts", record, parsed.contact_links)
+
+
+def _note_and_links(ctx: BridgeContext, record: Record, parsed: ParsedInput) -> None:
+    """What the RPC API does after the record itself is written: the note, the other sides."""
+    if parsed.note is not None:
+        _append_note(ctx, record, parsed.note)
+    _write_links(ctx, record, parsed)
+
+
+# -- leads ----------------------------------------------------------------------------------------
+
+
+def _refuse_lead_input(method: str, parsed: ParsedInput, current: Lead | None) -> None:
+    """Lead input REST has no way to write: refused before anything is written."""
+    if "closed_time" in parsed.values:
+        raise _refuse(method, _NO_CLOSED_TIME)
+    if "primary_account" in parsed.values:
+        raise _refuse(method, _NO_PRIMARY_ACCOUNT)
+    if parsed.status is LeadStatus.PENDING and (
+        current is None or current.status is not LeadStatus.PENDING
+    ):
+        raise _refuse(method, _NO_PENDING)
+
+
+def _lead_stage(
+    source: _InputSource, current: Lead | None, parsed: ParsedInput
+) -> tuple[Stageset | None, Stage | None]:
+    """The pipeline and stage an input asks for; a stage alone implies its pipeline (as the
+    RPC API reads them; the reader has already refused unknown ids)."""
+    stageset = source.find(Stageset, parsed.stageset_id) if parsed.stageset_id else None
+    stage = source.find(Stage, parsed.stage_id) if parsed.stage_id else None
+    if stage is None:
+        return stageset, None
+    stage_pipeline = _ref_id(stage.stageset)
+    if stageset is not None and stage_pipeline != stageset.id:
+        raise bad_input(
+            "lead.milestoneId", f"milestone {stage.id} is not in stageset {stageset.id}"
+        )
+    if stageset is None and stage_pipeline is not None:
+        current_pipeline = _ref_id(current.stageset) if current is not None else None
+        if stage_pipeline != current_pipeline:
+            stageset = source.find(Stageset, stage_pipeline)
+    return stageset, stage
+
+
+def _wanted_outcome(source: _InputSource, parsed: ParsedInput) -> int | None:
+    """The outcome to close with: the one given, or for a closed ``status`` without one, the
+    first outcome of that kind (the RPC API's choice, from the same list)."""
+    status = parsed.status
+    if parsed.outcome_id is not None or status is None or not status.is_closed:
+        return parsed.outcome_id
+    outcome_id = next((_int(o.id) for o in source.all(Outcome) if o.status is status), None)
+    if outcome_id is None:
+        raise bad_input("lead.status", f"no outcome has status {int(status)}")
+    return outcome_id
+
+
+def _product_maps(products: Iterable[Ref]) -> list[dict[str, Any]]:
+    """Product lines as REST ``productMaps`` objects (product, quantity, price).
+
+    The RPC API keeps a line's quantity and price on the lead's product link; REST keeps them
+    on a product map, so a lead's products are written as maps, never as bare product links.
+    """
+    maps = []
+    for ref in products:
+        mapping = ref.record if isinstance(ref.record, ProductMap) else ProductMap(product=ref)
+        maps.append(record_to_rest_input(attrs.evolve(mapping, name=UNSET, lead=UNSET)))
+    return maps
+
+
+def _lead_values(values: Mapping[str, Any]) -> dict[str, Any]:
+    """A lead's value follows its products unless the input sets one (as over RPC)."""
+    out = dict(values)
+    if "products" in out and "value" not in out:
+        out["value"] = money_total(out["products"])
+    return out
+
+
+def _new_lead(ctx: BridgeContext, params: Mapping[str, Any]) -> Any:
+    source = _InputSource(ctx)
+    reader = InputReader(source, verified=_verified)
+    parsed = reader.read(Lead, params.get("lead"), "lead")
+    _refuse_lead_input("newLead", parsed, None)
+    values = _lead_values(parsed.values)
+    if "market" not in values:
+        # The RPC API puts a new lead in the first market; REST leaves it without one.
+        markets = source.all(Market)
+        values["market"] = _bare(markets[0]) if markets else None
+    stageset, stage = _lead_stage(source, None, parsed)
+    outcome_id = _wanted_outcome(source, parsed)
+    if stageset is not None:
+        values["stageset"] = _bare(stageset)
+    if stage is not None:
+        values["stage"] = _bare(stage)
+    values = _with_tags(ctx, reader, Lead, values)
+    products = values.pop("products", None)
+    body = record_to_rest_input(Lead(**values))
+    if products:
+        body.setdefault("links", {})["productMaps"] = _product_maps(products)
+    lead = _created(ctx.rest.leads.create(body), Lead)
+    lead_id = _int(lead.id)
+    if outcome_id is not None:
+        ctx.rest.leads.close(lead_id, outcome_id)
+    _note_and_links(ctx, lead, parsed)
+    return _present(ctx, Lead, lead_id)
+
+
+def _edit_lead(ctx: BridgeContext, params: Mapping[str, Any]) -> Any:
+    lead_id, found = _current(ctx, _row("editLead"), params)
+    assert isinstance(found, Lead)
+    current = found
+    source = _InputSource(ctx)
+    reader = InputReader(source, verified=_verified)
+    parsed = reader.read(Lead, params.get("lead"), "lead")
+    _refuse_lead_input("editLead", parsed, current)
+    # Everything that can refuse the call is checked before the first write, as over RPC.
+    stageset, stage = _lead_stage(source, current, parsed)
+    outcome_id = _wanted_outcome(source, parsed)
+    values = _with_tags(
+        ctx, reader, Lead, _lead_values(_merge_custom_fields(current, parsed.values))
+    )
+    leads = ctx.rest.leads
+    if stageset is not None and _ref_id(current.stageset) != stageset.id:
+        current = _lead(leads.move(lead_id, _int(stageset.id)), ctx, lead_id)
+    if stage is not None and _ref_id(current.stage) != stage.id:
+        leads.update(lead_id, Patch("leads").set_link("stage", _int(stage.id)))
+        current = attrs.evolve(current, stage=_bare(stage))
+    if outcome_id is not None:
+        if _ref_id(current.outcome) != outcome_id:
+            # Closing again the same way would move the close time; the RPC API does not.
+            current = _lead(leads.close(lead_id, outcome_id), ctx, lead_id)
+    elif parsed.status is LeadStatus.OPEN and current.status is not LeadStatus.OPEN:
+        current = _lead(leads.reopen(lead_id), ctx, lead_id)
+    products = values.pop("products", None)
+    if products is not None:
+        values["products"] = ()  # product lines go in as maps below
+    patch = _edit_patch(current, attrs.evolve(current, **values))
+    if products is not None:
+        patch = patch.append(
+            PatchOp("replace", "/leads/0/links/productMaps", _product_maps(products))
+        )
+    if len(patch):
+        leads.update(lead_id, patch)
+    _note_and_links(ctx, current, parsed)
+    return _present(ctx, Lead, lead_id)
+
+
+def _lead(item: object, ctx: BridgeContext, lead_id: int) -> Lead:
+    """The lead a lead endpoint answered with, or read again when it answered without one."""
+    return item if isinstance(item, Lead) else ctx.fetch(Lead, lead_id)
+
+
+# -- contacts, accounts, tasks --------------------------------------------------------------------
+
+
+def _first_value(*lists: Any) -> str | None:
+    for items in lists:
+        for item in items or ():
+            if isinstance(item.value, str):
+                return item.value
+    return None
+
+
+def _new_contact(ctx: BridgeContext, params: Mapping[str, Any]) -> Any:
+    reader = _reader(ctx)
+    parsed = reader.read(Contact, params.get("contact"), "contact")
+    values = dict(parsed.values)
+    if not any(values.get(k) for k in ("name", "phones", "emails")):
+        raise bad_input("contact", "a new contact needs at least a name, a phone or an email")
+    values.setdefault("name", _first_value(values.get("emails"), values.get("phones")))
+    values = _with_tags(ctx, reader, Contact, values)
+    contact = _created(ctx.rest.contacts.create(Contact(**values)), Contact)
+    _note_and_links(ctx, contact, parsed)
+    return _present(ctx, Contact, _int(contact.id))
+
+
+def _new_account(ctx: BridgeContext, params: Mapping[str, Any]) -> Any:
+    reader = _reader(ctx)
+    parsed = reader.read(Account, params.get("account"), "account")
+    _require("account", parsed.values, "name")
+    values = _with_tags(ctx, reader, Account, parsed.values)
+    account = _created(ctx.rest.accounts.create(Account(**values)), Account)
+    _note_and_links(ctx, account, parsed)
+    return _present(ctx, Account, _int(account.id))
+
+
+def _new_task(ctx: BridgeContext, params: Mapping[str, Any]) -> Any:
+    parsed = _reader(ctx).read(Task, params.get("task"), "task")
+    values = dict(parsed.values)
+    _require("task", values, "title")
+    # The RPC API assigns a new task to the caller; REST leaves it unassigned.
+    values.setdefault("assignee", _bare(ctx.me()))
+    values.setdefault("description", "")
+    completed = values.pop("completed_time", None)
+    task = _created(ctx.rest.tasks.create(Task(**values)), Task)
+    if completed is not None:
+        # A create body has no completedTime (it is set on the task record afterwards).
+        ctx.rest.tasks.update(
+            _int(task.id), Patch("tasks").replace("completedTime", _unix(completed))
+        )
+    return _present(ctx, Task, _int(task.id))
+
+
+def _unix(moment: object) -> int | None:
+    return int(moment.timestamp()) if isinstance(moment, datetime) else None
+
+
+def _editor(method: str) -> Callable[[BridgeContext, Mapping[str, Any]], Any]:
+    """``edit*`` of a contact, an account or a task: one JSON Patch of the changed fields."""
+    row = _row(method)
+    cls = ENTITIES[row.entity or ""]
+    param = row.params[2].name
+
+    def run(ctx: BridgeContext, params: Mapping[str, Any]) -> Any:
+        record_id, current = _current(ctx, row, params)
+        reader = _reader(ctx)
+        parsed = reader.read(cls, params.get(param), param)
+        values = _merge_custom_fields(current, parsed.values)
+        if isinstance(current, Account) and parsed.contact_links is not None:
+            values["contacts"] = ()  # the links now live on the contacts (see _write_links)
+        values = _with_tags(ctx, reader, cls, values)
+        completed = values.pop("completed_time", UNSET) if cls is Task else UNSET
+        patch = _edit_patch(current, attrs.evolve(current, **values))
+        if completed is not UNSET and completed != getattr(current, "completed_time", None):
+            # Task create bodies leave completedTime out, so the diff never sees it.
+            patch = patch.replace("completedTime", _unix(completed))
+        if len(patch):
+            _resource(ctx, cls, Patchable).update(record_id, patch)
+        _note_and_links(ctx, current, parsed)
+        return _present(ctx, cls, record_id)
+
+    return run
+
+
+# -- activities -----------------------------------------------------------------------------------
+
+
+def _refuse_activity_input(method: str, values: Mapping[str, Any]) -> None:
+    if values.get("status") is ActivityStatus.OVERDUE:
+        raise _refuse(method, _NO_ACTIVITY_STATUS)
+    if values.get("is_timed") is False:
+        raise _refuse(method, _NO_IS_TIMED)
+
+
+def _activity_body(activity: Activity, log_note: str | None) -> dict[str, Any]:
+    body = record_to_rest_input(activity)
+    if activity.status is ActivityStatus.CANCELLED:
+        # The input rendering says only isLogged; a REST activity says cancelled with its own
+        # isCancelled flag, which a full-body PUT must send back or the activity is un-cancelled.
+        body["isCancelled"] = True
+    if log_note is not None:
+        body["note"] = log_note  # REST takes the log note as the activity body's ``note``
+    return body
+
+
+def _check_times(start: object, end: object) -> None:
+    if isinstance(start, datetime) and isinstance(end, datetime) and end < start:
+        raise bad_input("activity.endTime", "ends before it starts")
+
+
+def _new_activity(ctx: BridgeContext, params: Mapping[str, Any]) -> Any:
+    source = _InputSource(ctx)
+    parsed = InputReader(source, verified=_verified).read(
+        Activity, params.get("activity"), "activity"
+    )
+    values = dict(parsed.values)
+    for key, wire in (("start_time", "startTime"), ("end_time", "endTime")):
+        if not isinstance(values.get(key), datetime):
+            raise bad_input(f"activity.{wire}", "is required")
+    _check_times(values["start_time"], values["end_time"])
+    _refuse_activity_input("newActivity", values)
+    # The RPC API's defaults for what the input leaves out.
+    if values.get("activity_type") is None:
+        types = source.all(ActivityType)
+        values["activity_type"] = _bare(types[0]) if types else None
+    if not values.get("name"):
+        type_ref = values.get("activity_type")
+        values["name"] = type_ref.name if isinstance(type_ref, Ref) else ""
+    values.setdefault("description", "")
+    values.setdefault("status", ActivityStatus.SCHEDULED)
+    values.setdefault("is_all_day", False)
+    values.setdefault("is_flagged", False)
+    values.setdefault("leads", ())
+    values.setdefault("participants", ())
+    values.pop("is_timed", None)  # only true gets here, which is what REST activities are
+    body = _activity_body(Activity(**values), parsed.log_note)
+    activity = _created(ctx.rest.activities.create(body), Activity)
+    return _present(ctx, Activity, _int(activity.id))
+
+
+def _edit_activity(ctx: BridgeContext, params: Mapping[str, Any]) -> Any:
+    activity_id, current = _current(ctx, _row("editActivity"), params)
+    assert isinstance(current, Activity)
+    parsed = _reader(ctx).read(Activity, params.get("activity"), "activity")
+    values = dict(parsed.values)
+    _check_times(
+        values.get("start_time", current.start_time), values.get("end_time", current.end_time)
+    )
+    _refuse_activity_input("editActivity", values)
+    values.pop("is_timed", None)
+    # REST updates an activity with PUT of its full body: the record as it is, input applied.
+    body = _activity_body(attrs.evolve(current, **values), parsed.log_note)
+    ctx.rest.activities.replace(activity_id, body)
+    return _present(ctx, Activity, activity_id)
+
+
+# -- notes, tags, sources -------------------------------------------------------------------------
+
+#: Where a note's parent is, by the RPC entityType of ``newNote``'s ``entity``.
+_NOTE_PARENTS: Final[Mapping[str, type[Record]]] = {
+    "Leads": Lead,
+    "Contacts": Contact,
+    "Accounts": Account,
+}
+
+
+def _note_text(value: Any, field: str) -> str:
+    if isinstance(value, Mapping):
+        value = value.get("note")
+    text = read_text(value, field, null=False)
+    if text is None or not text.strip():
+        raise bad_input(field, "cannot be empty")
+    return text
+
+
+def _new_note(ctx: BridgeContext, params: Mapping[str, Any]) -> Any:
+    entity = params.get("entity")
+    if not isinstance(entity, Mapping):
+        raise bad_input("entity", "expected {entityType, id}")
+    cls = _NOTE_PARENTS.get(str(entity.get("entityType")))
+    if cls is None:
+        raise bad_input("entity.entityType", "expected Leads, Contacts or Accounts")
+    parent_id = read_id(entity, "entity")
+    try:
+        # Read first so that a missing parent is the RPC API's 400, not REST's own refusal.
+        parent = ctx.fetch(cls, parent_id)
+    except NotFoundError:
+        raise bad_input("entity.id", f"no {cls.rpc_type} with id {parent_id}") from None
+    text = _note_text(params.get("note"), "note")
+    note = _append_note(ctx, parent, text)
+    return _present(ctx, Note, _int(note.id), included=[parent])
+
+
+def _new_tag(ctx: BridgeContext, params: Mapping[str, Any]) -> Any:
+    parsed = _reader(ctx).read(Tag, params.get("tag"), "tag")
+    _require("tag", parsed.values, "name", "applies_to")
+    name, applies = parsed.values["name"], parsed.values["applies_to"]
+    ctx.cache.invalidate(Tag)  # the duplicate check must see every tag there is now
+    for tag in ctx.cache.records(Tag).values():
+        if (
+            isinstance(tag, Tag)
+            and tag.applies_to == applies
+            and str(tag.name).casefold() == name.casefold()
+        ):
+            raise InvalidRequestError(
+                f"tag.name: a tag named {name!r} already exists", status=400, code=-32602
+            )
+    tag = _created(ctx.rest.tags.create(Tag(name=name, applies_to=applies)), Tag)
+    ctx.cache.invalidate(Tag)
+    # There is no GET /tags/{id}: the create's answer is the record.
+    return ctx.present_one(_named(ctx, tag))
+
+
+def _new_source(ctx: BridgeContext, params: Mapping[str, Any]) -> Any:
+    name = (read_text(params.get("name"), "name", null=False) or "").strip()
+    if not name:
+        raise bad_input("name", "cannot be empty")
+
+    def existing() -> Source | None:
+        # Names match regardless of case, as the RPC API matches them.
+        sources = [s for s in ctx.cache.records(Source).values() if isinstance(s, Source)]
+        return next((s for s in sources if str(s.name).casefold() == name.casefold()), None)
+
+    found = existing()
+    if found is None:
+        ctx.cache.invalidate(Source)  # created since the list was cached?
+        found = existing()
+    if found is None:
+        found = _created(ctx.rest.sources.create(Source(name=name)), Source)
+        ctx.cache.invalidate(Source)
+    # There is no GET /sources/{id}: the list (or the create's answer) is the record.
+    return ctx.present_one(found)
+
+
+# -- deletes --------------------------------------------------------------------------------------
+
+
+def _deleter(method: str) -> Callable[[BridgeContext, Mapping[str, Any]], Any]:
+    """``delete*``: 404 for a missing record, the rev check, then ``DELETE``; returns True."""
+    row = _row(method)
+    cls = ENTITIES[row.entity or ""]
+
+    def run(ctx: BridgeContext, params: Mapping[str, Any]) -> Any:
+        record_id, _ = _current(ctx, row, params)
+        _resource(ctx, cls, Deletable).delete(record_id)
+        return True
+
+    return run
+
+
+# -- what REST cannot do --------------------------------------------------------------------------
+
+_NO_CLOSED_TIME: Final = (
+    "REST cannot write a lead's closedTime: the server sets it when POST /leads/{id}/status "
+    "closes the lead"
+)
+_NO_PRIMARY_ACCOUNT: Final = (
+    "REST leads have no primary-account link: POST and PATCH /leads can only set accounts"
+)
+_NO_PENDING: Final = (
+    "REST has no pending lead status: POST /leads/{id}/status only closes a lead with an "
+    "outcome and POST /leads/{id}/reopen opens it"
+)
+_NO_ACTIVITY_STATUS: Final = (
+    "REST derives an activity's overdue flag from its end time: POST and PUT /activities "
+    "cannot write an activity overdue"
+)
+_NO_IS_TIMED: Final = "REST activity bodies have no isTimed: every REST activity is timed"
+
+# -- declared differences -------------------------------------------------------------------------
+# What a write's result shows differently through REST. The stored record is the same on both
+# routes except where noted ("stored"); the rest is how one REST read of the record renders.
+
+_REV = Difference(
+    "$..rev",
+    "REST has no revs: the record carries the bridge's own rev (a digest, 'b:...', which edits "
+    "and deletes on either route accept) and the records it embeds carry none. The stored RPC "
+    "rev counts writes, and REST may take a different number of them (none for an edit that "
+    "changes nothing, two for a task created completed)",
+)
+
+
+def _each(prefix: str, keys: Iterable[str], reason: str) -> tuple[Difference, ...]:
+    return tuple(Difference(f"{prefix}.{key}", reason) for key in keys)
+
+
+_NO_TIMES: Final = ("createdTime", "modifiedTime")
+_USER_TIME = "users come from the cached GET /users, which gives no createdTime"
+_LEAD_STUB_KEYS: Final = (
+    "name",
+    "description",
+    "status",
+    "completion",
+    "value",
+    "primaryAccountName",
+    "primaryContactName",
+    "isOverdue",
+    "lastContactedDate",
+    "dueTime",
+    "nextStepDueTime",
+    "closedTime",
+    *_NO_TIMES,
+)
+_CONTACT_STUB_KEYS: Final = ("name", "jobTitle", *_NO_TIMES)
+_ACCOUNT_STUB_KEYS: Final = ("name", "description", "regions", "relationship", *_NO_TIMES)
+_BARE_LEADS = (
+    "source-dependent: REST links leads by id, and a lead stub's keys need the lead record, "
+    "which one read of this record lacks: it renders as a bare link"
+)
+_BARE_ACCOUNTS = "the REST read side-loads no accounts: they render as bare links"
+_SIDE_LOADED_CONTACTS = "REST's side-loaded contacts carry no created/modified time"
+_NO_RELATIONSHIP = (
+    "stored: REST links are ids, so a relationship sent with the link is not kept (the RPC "
+    "API shows it, or the linked record's description)"
+)
+_CONTACT_POINTS = (
+    "REST returns contact points in its own shape: unlabelled values get REST's default label "
+    "(email, phone, url...) instead of their position, phones come parsed (countryCode, "
+    "number, E164...) and addresses with every key"
+)
+_NEW_OWNERS = (
+    "stored: REST makes the caller a new record's creator and owner; the RPC API leaves both "
+    "empty (recorded)"
+)
+
+_LEAD_DIFFERENCES: Final = (
+    _REV,
+    Difference("$.modifiedTime", "REST leads carry no modifiedTime"),
+    Difference("$.assignee.createdTime", _USER_TIME),
+    *_each(
+        "$.assignee",
+        ("name", "modifiedTime"),
+        "a team assignee renders as a bare link: REST has no /teams to read it from",
+    ),
+    Difference("$.creator.createdTime", _USER_TIME),
+    Difference("$.market.modifiedTime", "the cached GET /markets gives no modifiedTime"),
+    Difference("$.stageset.modifiedTime", "the cached GET /stagesets gives no modifiedTime"),
+    Difference(
+        "$.primaryAccount",
+        "REST leads have no primary-account link (REST lists that account among the accounts)",
+    ),
+    *_each("$.accounts[*]", _ACCOUNT_STUB_KEYS, _BARE_ACCOUNTS),
+    *_each(
+        "$.contacts[*]", _NO_TIMES, "REST's side-loaded contacts carry no created/modified time"
+    ),
+    Difference("$.contacts[*].relationship", _NO_RELATIONSHIP),
+    Difference("$.competitors[*].relationship", _NO_RELATIONSHIP),
+    Difference(
+        "$.activitiesCount",
+        "source-dependent: counted from every activity on the lead, which one REST read lacks",
+    ),
+    Difference(
+        "$.lastContactedDate",
+        "source-dependent: found by scanning logged activities, which one REST read lacks",
+    ),
+    Difference(
+        "$.nextStepDueTime",
+        "source-dependent: found by scanning activities and tasks, which one REST read lacks",
+    ),
+    Difference("$.notes", "source-dependent: notes are separate REST records that one read lacks"),
+    *_each(
+        "$.products[*]",
+        ("name", "price", "quantity", "relationship", *_NO_TIMES),
+        "source-dependent: product lines are REST product maps, which one read of the lead "
+        "lacks: a line renders as a bare product link (stored: REST keeps a line's quantity as "
+        "a fraction, 2.0 for 2, and no relationship)",
+    ),
+)
+
+_PARTY_DIFFERENCES: Final = (
+    _REV,
+    *_each("$", _NO_TIMES, "REST contacts and accounts carry no created/modified time"),
+    *(Difference(f"$.{key}", _CONTACT_POINTS) for key in ("email", "phone", "url", "address")),
+    Difference(
+        "$.lastContactedDate",
+        "source-dependent: found by scanning logged activities, which one REST read lacks",
+    ),
+    Difference("$.notes", "source-dependent: notes are separate REST records that one read lacks"),
+    Difference(
+        "$.leads", "source-dependent: leads that list the record are found by scanning every lead"
+    ),
+)
+_CONTACT_DIFFERENCES: Final = (
+    *_PARTY_DIFFERENCES,
+    *_each("$.accounts[*]", _ACCOUNT_STUB_KEYS, _BARE_ACCOUNTS),
+    Difference("$.accounts[*].relationship", _NO_RELATIONSHIP),
+    Difference(
+        "$.contactedCount",
+        "source-dependent: counted from logged activities, which one REST read lacks",
+    ),
+)
+_ACCOUNT_DIFFERENCES: Final = (
+    *_PARTY_DIFFERENCES,
+    *_each(
+        "$.contacts[*]", _NO_TIMES, "REST's side-loaded contacts carry no created/modified time"
+    ),
+    Difference("$.contacts[*].relationship", _NO_RELATIONSHIP),
+)
+#: A new contact or account: creator and owner differ whole; an edited one: only their times.
+_NEW_PARTY: Final = (Difference("$.creator", _NEW_OWNERS), Difference("$.owner", _NEW_OWNERS))
+_EDITED_PARTY: Final = (
+    Difference("$.creator.createdTime", _USER_TIME),
+    Difference("$.owner.createdTime", _USER_TIME),
+)
+
+_ACTIVITY_DIFFERENCES: Final = (
+    _REV,
+    *_each("$.lead", _LEAD_STUB_KEYS, _BARE_LEADS),
+    *_each("$.leads[*]", _LEAD_STUB_KEYS, _BARE_LEADS),
+    *_each(
+        "$.participants[*]",
+        tuple(dict.fromkeys((*_CONTACT_STUB_KEYS, *_ACCOUNT_STUB_KEYS))),
+        "REST lists participants by id: contacts and accounts render as bare links (users come "
+        "from the cached GET /users, without createdTime)",
+    ),
+    Difference("$.loggedBy.createdTime", _USER_TIME),
+    *(
+        Difference(
+            path,
+            "the log note is a separate REST record (links.logNote) that one read of the "
+            "activity lacks",
+        )
+        for path in ("$.logNote", "$.logDescription")
+    ),
+    Difference("param:activity.status", f"-1 (overdue) is refused: {_NO_ACTIVITY_STATUS}"),
+    Difference("param:activity.isTimed", f"false is refused: {_NO_IS_TIMED}"),
+    Difference(
+        "param:activity.logNote",
+        "sent as the REST activity body's note (OAS), which the server keeps as the log note; "
+        "status 2 is sent as the REST record's own isCancelled flag",
+    ),
+)
+
+_TASK_DIFFERENCES: Final = (
+    _REV,
+    Difference("$.assignee.createdTime", _USER_TIME),
+    *_each(
+        "$.entity",
+        tuple(dict.fromkeys((*_LEAD_STUB_KEYS, *_CONTACT_STUB_KEYS, *_ACCOUNT_STUB_KEYS))),
+        "source-dependent: REST links the task's record by id, so a lead, contact or account "
+        "renders as a bare link",
+    ),
+)
+
+_NOTE_DIFFERENCES: Final = (
+    _REV,
+    Difference(
+        "$.user", "REST notes name their author in links.users, which the model does not read"
+    ),
+    *_each(
+        "$.lead",
+        ("lastContactedDate", "nextStepDueTime", "primaryAccountName", "primaryContactName"),
+        "source-dependent: the parent lead's stub keys need records one REST read lacks",
+    ),
+    Difference("$.lead.modifiedTime", "REST leads carry no modifiedTime"),
+    *_each("$.contact", _NO_TIMES, "REST contacts carry no created/modified time"),
+    *_each("$.account", _NO_TIMES, "REST accounts carry no created/modified time"),
+    Difference(
+        "$.noteHtml",
+        "stored: the HTML is the server's rendering of the body, and REST renders a newline "
+        "as <br /> where the RPC API writes <br /> and the newline",
+    ),
+)
+
+_NAMED_DIFFERENCES: Final = (
+    _REV,
+    Difference("$.createdTime", "REST tags and sources carry only a modifiedTime"),
+)
+
+
+def _unknown_links(param: str) -> Difference:
+    return Difference(
+        f"param:{param}",
+        "a linked lead, contact, account or team that does not exist is refused by REST's own "
+        "400 ('Invalid relationship'), not by the RPC API's 400 naming the input field: the "
+        "bridge cannot see every record, so it leaves that check to REST",
+    )
+
+
+#: Lead input the bridge writes through REST behaviour the reference leaves unconfirmed [U].
+_LEAD_UNCONFIRMED: Final = (
+    Difference(
+        "param:lead.milestoneId",
+        "REST documents no stage endpoint: the bridge sets the stage with a JSON Patch of "
+        "links/stage (unconfirmed against Nutshell; the emulator accepts it)",
+    ),
+    Difference(
+        "param:lead.products",
+        "product lines go in as REST product maps (links.productMaps objects with quantity and "
+        "price), replaced whole on an edit by one patch of links/productMaps (unconfirmed)",
+    ),
+)
+
+_LEAD_REFUSALS: Final = (
+    Difference("param:lead.closedTime", f"refused with NotBridgeable: {_NO_CLOSED_TIME}"),
+    Difference("param:lead.primaryAccount", f"refused with NotBridgeable: {_NO_PRIMARY_ACCOUNT}"),
+    Difference("param:lead.isPending", f"refused with NotBridgeable: {_NO_PENDING}"),
+    Difference("param:lead.status", f"1 (pending) refused with NotBridgeable: {_NO_PENDING}"),
+)
+
+# -- the translators ------------------------------------------------------------------------------
+
+_GET_LEAD = ("GET", "/leads/{id}")
+_NOTE_OPS = (("POST", "/notes"),)
+_TAG_OPS = (("GET", "/tags"), ("POST", "/tags"))
+
+
+def _ops(cls: type[Record], *verbs: str) -> tuple[tuple[str, str], ...]:
+    base = f"/{cls.rest_type.lower()}"
+    table = {
+        "get": ("GET", base + "/{id}"),
+        "list": ("GET", base),
+        "create": ("POST", base),
+        "patch": ("PATCH", base + "/{id}"),
+        "put": ("PUT", base + "/{id}"),
+        "delete": ("DELETE", base + "/{id}"),
+    }
+    return tuple(table[v] for v in verbs)
+
+
+def _unsupported(method: str, reason: str) -> Translator:
+    return Translator(method=method, status=Status.UNSUPPORTED, reason=reason)
+
+
+def _delete_translator(method: str, cls: type[Record]) -> Translator:
+    return Translator(
+        method=method,
+        status=Status.MAPPED,
+        rest_operations=_ops(cls, "get", "delete"),
+        run=_deleter(method),
+    )
+
+
+TRANSLATORS: tuple[Translator, ...] = (
+    # leads
+    Translator(
+        method="newLead",
+        status=Status.PARTIAL,
+        rest_operations=(
+            *_ops(Lead, "create", "get"),
+            ("POST", "/leads/{id}/status"),
+            *_TAG_OPS,
+            *_NOTE_OPS,
+            ("GET", "/products/{id}"),
+        ),
+        differences=(
+            *_LEAD_DIFFERENCES,
+            *_LEAD_REFUSALS,
+            *_LEAD_UNCONFIRMED,
+            _unknown_links("lead"),
+        ),
+        run=_new_lead,
+    ),
+    Translator(
+        method="editLead",
+        status=Status.PARTIAL,
+        rest_operations=(
+            *_ops(Lead, "get", "patch"),
+            ("POST", "/leads/{id}/status"),
+            ("POST", "/leads/{id}/reopen"),
+            ("POST", "/leads/{id}/stageset"),
+            *_TAG_OPS,
+            *_NOTE_OPS,
+            ("GET", "/products/{id}"),
+        ),
+        differences=(
+            *_LEAD_DIFFERENCES,
+            *_LEAD_REFUSALS,
+            *_LEAD_UNCONFIRMED,
+            _unknown_links("lead"),
+        ),
+        run=_edit_lead,
+    ),
+    _delete_translator("deleteLead", Lead),
+    # contacts
+    Translator(
+        method="newContact",
+        status=Status.PARTIAL,
+        rest_operations=(
+            *_ops(Contact, "create", "get"),
+            *_TAG_OPS,
+            *_NOTE_OPS,
+            *_ops(Lead, "list", "patch"),
+        ),
+        differences=(*_CONTACT_DIFFERENCES, *_NEW_PARTY, _unknown_links("contact")),
+        run=_new_contact,
+    ),
+    Translator(
+        method="editContact",
+        status=Status.PARTIAL,
+        rest_operations=(
+            *_ops(Contact, "get", "patch"),
+            *_TAG_OPS,
+            *_NOTE_OPS,
+            *_ops(Lead, "list", "patch"),
+        ),
+        differences=(*_CONTACT_DIFFERENCES, *_EDITED_PARTY, _unknown_links("contact")),
+        run=_editor("editContact"),
+    ),
+    _delete_translator("deleteContact", Contact),
+    # accounts
+    Translator(
+        method="newAccount",
+        status=Status.PARTIAL,
+        rest_operations=(
+            *_ops(Account, "create", "get"),
+            *_TAG_OPS,
+            *_NOTE_OPS,
+            *_ops(Contact, "list", "patch"),
+        ),
+        differences=(*_ACCOUNT_DIFFERENCES, *_NEW_PARTY, _unknown_links("account")),
+        run=_new_account,
+    ),
+    Translator(
+        method="editAccount",
+        status=Status.PARTIAL,
+        rest_operations=(
+            *_ops(Account, "get", "patch"),
+            *_TAG_OPS,
+            *_NOTE_OPS,
+            *_ops(Contact, "list", "patch"),
+        ),
+        differences=(*_ACCOUNT_DIFFERENCES, *_EDITED_PARTY, _unknown_links("account")),
+        run=_editor("editAccount"),
+    ),
+    _delete_translator("deleteAccount", Account),
+    # activities
+    Translator(
+        method="newActivity",
+        status=Status.PARTIAL,
+        rest_operations=(*_ops(Activity, "create", "get"), ("GET", "/activitytypes")),
+        differences=(*_ACTIVITY_DIFFERENCES, _unknown_links("activity")),
+        run=_new_activity,
+    ),
+    Translator(
+        method="editActivity",
+        status=Status.PARTIAL,
+        rest_operations=_ops(Activity, "get", "put"),
+        differences=(*_ACTIVITY_DIFFERENCES, _unknown_links("activity")),
+        run=_edit_activity,
+    ),
+    _unsupported(
+        "deleteActivity",
+        "the REST API has no DELETE /activities/{id}: activities can be created, read and "
+        "replaced (PUT), never deleted",
+    ),
+    # tasks
+    Translator(
+        method="newTask",
+        status=Status.PARTIAL,
+        rest_operations=(*_ops(Task, "create", "get", "patch"), ("GET", "/users")),
+        differences=(*_TASK_DIFFERENCES, _unknown_links("task")),
+        run=_new_task,
+    ),
+    Translator(
+        method="editTask",
+        status=Status.PARTIAL,
+        rest_operations=_ops(Task, "get", "patch"),
+        differences=(*_TASK_DIFFERENCES, _unknown_links("task")),
+        run=_editor("editTask"),
+    ),
+    _delete_translator("deleteTask", Task),
+    # notes
+    Translator(
+        method="newNote",
+        status=Status.PARTIAL,
+        rest_operations=(("POST", "/notes"), ("GET", "/notes/{id}"), _GET_LEAD),
+        differences=_NOTE_DIFFERENCES,
+        run=_new_note,
+    ),
+    _unsupported(
+        "editNote",
+        "the REST API has no PATCH /notes/{id}: a note can be created and deleted, not edited",
+    ),
+    _delete_translator("deleteNote", Note),
+    # products
+    _unsupported(
+        "newProduct", "the REST API has no POST /products: products cannot be created through it"
+    ),
+    _unsupported(
+        "editProduct", "the REST API has no PATCH /products/{id}: products cannot be edited"
+    ),
+    _delete_translator("deleteProduct", Product),
+    # reference data
+    Translator(
+        method="newTag",
+        status=Status.PARTIAL,
+        rest_operations=_TAG_OPS,
+        differences=_NAMED_DIFFERENCES,
+        run=_new_tag,
+    ),
+    Translator(
+        method="newSource",
+        status=Status.PARTIAL,
+        rest_operations=(("GET", "/sources"), ("POST", "/sources")),
+        differences=_NAMED_DIFFERENCES,
+        run=_new_source,
+    ),
+    # users, teams, and the rest of the legacy writes REST has nothing for
+    _unsupported("newUser", "the REST API has no POST /users: users are managed in the app"),
+    _unsupported("editUser", "the REST API has no PATCH /users/{id}: users are managed in the app"),
+    _unsupported(
+        "deleteUser", "the REST API has no DELETE /users/{id}: users are managed in the app"
+    ),
+    _unsupported("newTeam", "the REST API has no /teams endpoint at all (no POST /teams)"),
+    _unsupported("editTeam", "the REST API has no /teams endpoint at all (no PATCH /teams/{id})"),
+    _unsupported(
+        "deleteTeam", "the REST API has no /teams endpoint at all (no DELETE /teams/{id})"
+    ),
+    _unsupported(
+        "editStep", "the REST API has no steps (no /steps endpoint): processes are legacy-only"
+    ),
+    _unsupported("newBackup", "the REST API has no backup endpoint (no POST /backups)"),
+    _unsupported("newEmail", "the REST API cannot create emails: it has only GET /emails/{id}"),
+    _unsupported("addEmail", "the REST API cannot create emails: it has only GET /emails/{id}"),
+)
