@@ -19,7 +19,7 @@ from bridge.cache import REFERENCE_CLASSES, ReferenceCache
 from bridge.revs import REV_IGNORE, conflict, is_bridge_rev, rev_token
 from nutshell_core.catalog import RPC_METHODS, RpcMethod
 from nutshell_core.errors import NotBridgeable, NotFoundError
-from nutshell_core.model import Record, User, entity_class
+from nutshell_core.model import Record, Ref, User, entity_class
 from nutshell_rest import RestClient
 from nutshell_rpc import NutshellAPI as RpcAPI
 from nutshell_rpc.shapes import Presenter
@@ -96,6 +96,34 @@ class BridgeContext:
     def present_one(self, record: Record, *, included: Iterable[Record] = ()) -> dict[str, Any]:
         """Render one full record in the RPC shape."""
         return self.present([record], stub=False, included=included)[0]
+
+    def named(self, record: R) -> R:
+        """``record`` with its links to reference data named from the cache.
+
+        REST links are bare ids, while the legacy shape spells some links by name (a lead's
+        ``tags`` are tag names); the cached reference records supply the names. Reads and
+        writes both render through this, so a write's result and a later bridged read agree.
+        """
+        changes: dict[str, Any] = {}
+        for field in attrs.fields(type(record)):
+            value = getattr(record, field.name)
+            if isinstance(value, Ref):
+                named = self.named_ref(value)
+                if named is not value:
+                    changes[field.name] = named
+            elif isinstance(value, tuple) and value and all(isinstance(v, Ref) for v in value):
+                refs = tuple(self.named_ref(v) for v in value)
+                if any(a is not b for a, b in zip(refs, value, strict=True)):
+                    changes[field.name] = refs
+        return attrs.evolve(record, **changes) if changes else record
+
+    def named_ref(self, ref: Ref) -> Ref:
+        """A link to reference data, with the cached record's name when it has none."""
+        cls = next((c for c in REFERENCE_CLASSES if c.entity == ref.entity), None)
+        if cls is None or not isinstance(ref.id, int) or isinstance(ref.name, str):
+            return ref
+        name = getattr(self.cache.get(cls, ref.id), "name", None)
+        return attrs.evolve(ref, name=name) if isinstance(name, str) else ref
 
     def me(self) -> User:
         """The user whose email the bridge authenticates with (``getUser`` with no id)."""

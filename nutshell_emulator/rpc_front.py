@@ -71,6 +71,7 @@ from nutshell_emulator.store import Store
 from nutshell_rpc.inputs import (
     ParsedInput,
     bad_input,
+    lead_stage,
     note_html,
     read_bool,
     read_id,
@@ -458,7 +459,7 @@ def _create_lead(backend: EmulatorBackend, call: Call, parsed: ParsedInput) -> R
     if "market" not in values:
         markets = store.all(Market)
         values["market"] = _bare(markets[0]) if markets else None
-    stageset, stage = _lead_stage(backend, None, parsed)
+    stageset, stage = lead_stage(backend.store, None, parsed)
     outcome_id = _wanted_outcome(backend, parsed)
     if stageset is not None:
         values["stageset"] = _bare(stageset)
@@ -611,7 +612,7 @@ def _apply_lead(backend: EmulatorBackend, call: Call, current: Record, parsed: P
     lead_id = _int(current.id)
     wrote = False
     # Everything that can refuse the call is checked before the first write.
-    stageset, stage = _lead_stage(backend, current, parsed)
+    stageset, stage = lead_stage(backend.store, current, parsed)
     outcome_id = _wanted_outcome(backend, parsed)
     values = backend.reader.create_tags(Lead, _merge_custom_fields(current, parsed.values))
     if stageset is not None and not _same_ref(current.stageset, stageset):
@@ -631,29 +632,6 @@ def _apply_lead(backend: EmulatorBackend, call: Call, current: Record, parsed: P
         store.update(Lead, lead_id, values, actor=call.actor)
         wrote = True
     return wrote
-
-
-def _lead_stage(
-    backend: EmulatorBackend, current: Lead | None, parsed: ParsedInput
-) -> tuple[Stageset | None, Stage | None]:
-    """The pipeline and stage an input asks for; a stage alone implies its pipeline."""
-    store = backend.store
-    stageset = store.get(Stageset, parsed.stageset_id) if parsed.stageset_id else None
-    stage = store.get(Stage, parsed.stage_id) if parsed.stage_id else None
-    if stage is None:
-        return stageset, None
-    stage_pipeline = _ref_id(stage.stageset)
-    if stageset is not None and stage_pipeline != stageset.id:
-        raise bad_input(
-            "lead.milestoneId", f"milestone {stage.id} is not in stageset {stageset.id}"
-        )
-    if stageset is None and stage_pipeline is not None:
-        current_pipeline = (
-            current.stageset.id if current and isinstance(current.stageset, Ref) else None
-        )
-        if stage_pipeline != current_pipeline:
-            stageset = store.get(Stageset, stage_pipeline)
-    return stageset, stage
 
 
 def _wanted_outcome(backend: EmulatorBackend, parsed: ParsedInput) -> int | None:

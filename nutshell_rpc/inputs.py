@@ -88,6 +88,7 @@ __all__ = [
     "ParsedInput",
     "TagFactory",
     "bad_input",
+    "lead_stage",
     "note_html",
     "read_bool",
     "read_id",
@@ -980,3 +981,32 @@ def note_html(text: str) -> str:
         .replace("'", "&#039;")
     )
     return escaped.replace("\n", "<br />\n")
+
+
+def lead_stage(
+    source: InputSource, current: Lead | None, parsed: ParsedInput
+) -> tuple[Stageset | None, Stage | None]:
+    """The pipeline and stage a lead input asks for, as the RPC API reads them.
+
+    A ``milestoneId`` alone implies its pipeline (a move when that differs from the lead's
+    current one); a ``milestoneId`` outside a given ``stagesetId`` is a 400 naming the field.
+    The reader has already refused unknown ids, so lookups here only resolve them.
+    """
+    stageset = source.find(Stageset, parsed.stageset_id) if parsed.stageset_id else None
+    stage = source.find(Stage, parsed.stage_id) if parsed.stage_id else None
+    if stage is None:
+        return stageset, None
+    stage_pipeline = stage.stageset.id if isinstance(stage.stageset, Ref) else None
+    if stageset is not None and stage_pipeline != stageset.id:
+        raise bad_input(
+            "lead.milestoneId", f"milestone {stage.id} is not in stageset {stageset.id}"
+        )
+    if stageset is None and isinstance(stage_pipeline, int):
+        current_pipeline = (
+            current.stageset.id
+            if current is not None and isinstance(current.stageset, Ref)
+            else None
+        )
+        if stage_pipeline != current_pipeline:
+            stageset = source.find(Stageset, stage_pipeline)
+    return stageset, stage

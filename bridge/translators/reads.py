@@ -39,6 +39,7 @@ from bridge.context import BridgeContext
 from bridge.registry import Difference, Status, Translator
 from bridge.translators import _queries as q
 from bridge.translators._queries import Key, MatchesNothing, Order, Term, Unbridgeable
+from bridge.translators._shared import ACCOUNT_STUB_KEYS, CONTACT_STUB_KEYS, LEAD_STUB_KEYS
 from nutshell_core.catalog import (
     REQUIRED,
     RPC_METHODS,
@@ -336,33 +337,8 @@ def _note_author(record: Record) -> Record:
 
 
 def _named(context: BridgeContext, record: Record) -> Record:
-    """``record`` with its links to reference data named from the cache.
-
-    REST links are bare ids, while the legacy shape spells some links by name (a lead's
-    ``tags`` are tag names); the cached reference records supply the names.
-    """
-    record = _note_author(record)
-    changes: dict[str, Any] = {}
-    for field in attrs.fields(type(record)):
-        value = getattr(record, field.name)
-        if isinstance(value, Ref):
-            named = _named_ref(context, value)
-            if named is not value:
-                changes[field.name] = named
-        elif isinstance(value, tuple) and value and all(isinstance(v, Ref) for v in value):
-            refs = tuple(_named_ref(context, v) for v in value)
-            if any(a is not b for a, b in zip(refs, value, strict=True)):
-                changes[field.name] = refs
-    return attrs.evolve(record, **changes) if changes else record
-
-
-def _named_ref(context: BridgeContext, ref: Ref) -> Ref:
-    cls = next((c for c in REFERENCE_CLASSES if c.entity == ref.entity), None)
-    if cls is None or not isinstance(ref.id, int) or isinstance(ref.name, str):
-        return ref
-    cached = context.cache.get(cls, ref.id)
-    name = getattr(cached, "name", None)
-    return attrs.evolve(ref, name=name) if isinstance(name, str) else ref
+    """``record`` with its note author read and its reference links named from the cache."""
+    return context.named(_note_author(record))
 
 
 def _records(items: Iterable[object], cls: type[Record] | None = None) -> list[Record]:
@@ -690,32 +666,6 @@ _ADDRESS = (
     "REST sends every address field, null when empty; the RPC API leaves out fields never set"
 )
 
-#: Keys of an embedded stub that are missing when only the link's id is known (no side-load).
-_LEAD_STUB_KEYS: Final = (
-    "name",
-    "description",
-    "status",
-    "completion",
-    "value",
-    "primaryAccountName",
-    "primaryContactName",
-    "isOverdue",
-    "lastContactedDate",
-    "dueTime",
-    "nextStepDueTime",
-    "closedTime",
-    "createdTime",
-    "modifiedTime",
-)
-_CONTACT_STUB_KEYS: Final = ("name", "jobTitle", "createdTime", "modifiedTime")
-_ACCOUNT_STUB_KEYS: Final = (
-    "name",
-    "description",
-    "regions",
-    "relationship",
-    "createdTime",
-    "modifiedTime",
-)
 #: The same, for an account listed on a lead or contact (the relationship is the link's own).
 _ACCOUNT_LINK_KEYS: Final = ("name", "description", "regions", "createdTime", "modifiedTime")
 
@@ -789,7 +739,7 @@ def _account_full(contacts_loaded: bool) -> list[tuple[str, str]]:
     if contacts_loaded:
         contacts = _keys(".contacts[*]", ("createdTime", "modifiedTime"), _NO_PARTY_TIMES)
     else:
-        contacts = _keys(".contacts[*]", _CONTACT_STUB_KEYS, _unloaded("contacts", "GET /accounts"))
+        contacts = _keys(".contacts[*]", CONTACT_STUB_KEYS, _unloaded("contacts", "GET /accounts"))
     return [
         *_PARTY_STUB,
         (".phone.*", _PHONE),
@@ -811,11 +761,11 @@ _ACTIVITY_STUB: Final = [
     (".logNote", _unloaded("an activity's log note", "GET /activities")),
 ]
 _ACTIVITY_FULL: Final = [
-    *_keys(".lead", _LEAD_STUB_KEYS, _LINKED_LEAD),
-    *_keys(".leads[*]", _LEAD_STUB_KEYS, _LINKED_LEAD),
+    *_keys(".lead", LEAD_STUB_KEYS, _LINKED_LEAD),
+    *_keys(".leads[*]", LEAD_STUB_KEYS, _LINKED_LEAD),
     *_keys(
         ".participants[*]",
-        sorted({*_CONTACT_STUB_KEYS, *_ACCOUNT_STUB_KEYS}),
+        sorted({*CONTACT_STUB_KEYS, *ACCOUNT_STUB_KEYS}),
         _unloaded(
             "an activity's contacts and accounts (users come from the cache, with no createdTime)",
             "GET /activities",
@@ -828,7 +778,7 @@ _ACTIVITY_FULL: Final = [
 _TASK_FULL: Final = [
     *_keys(
         ".entity",
-        sorted({*_LEAD_STUB_KEYS, *_CONTACT_STUB_KEYS, *_ACCOUNT_STUB_KEYS}),
+        sorted({*LEAD_STUB_KEYS, *CONTACT_STUB_KEYS, *ACCOUNT_STUB_KEYS}),
         _unloaded("the record a task is on", "GET /tasks"),
     ),
     *_user_links("assignee"),
@@ -840,9 +790,9 @@ _NOTE_FULL: Final = [
         "REST renders a note's HTML from its body when none was stored; the RPC "
         "API sends the stored HTML, empty for a note stored without it",
     ),
-    *_keys(".lead", _LEAD_STUB_KEYS, _unloaded("a note's lead", "GET /notes")),
-    *_keys(".contact", _CONTACT_STUB_KEYS, _unloaded("a note's contact", "GET /notes")),
-    *_keys(".account", _ACCOUNT_STUB_KEYS, _unloaded("a note's account", "GET /notes")),
+    *_keys(".lead", LEAD_STUB_KEYS, _unloaded("a note's lead", "GET /notes")),
+    *_keys(".contact", CONTACT_STUB_KEYS, _unloaded("a note's contact", "GET /notes")),
+    *_keys(".account", ACCOUNT_STUB_KEYS, _unloaded("a note's account", "GET /notes")),
     *_user_links("user"),
 ]
 

@@ -48,6 +48,12 @@ import attrs
 from bridge.cache import REFERENCE_CLASSES
 from bridge.context import BridgeContext
 from bridge.registry import Difference, Status, Translator
+from bridge.translators._shared import (
+    ACCOUNT_STUB_KEYS,
+    CONTACT_STUB_KEYS,
+    LEAD_STUB_KEYS,
+    NO_TIMES,
+)
 from nutshell_core.catalog import RPC_METHODS, RpcMethod
 from nutshell_core.errors import (
     InvalidRequestError,
@@ -73,8 +79,6 @@ from nutshell_core.model import (
     Record,
     Ref,
     Source,
-    Stage,
-    Stageset,
     Tag,
     Task,
 )
@@ -86,6 +90,7 @@ from nutshell_rpc.inputs import (
     InputReader,
     ParsedInput,
     bad_input,
+    lead_stage,
     read_id,
     read_int,
     read_text,
@@ -210,33 +215,6 @@ def _resource(ctx: BridgeContext, cls: type[Record], verb: type[T]) -> T:
     raise NotBridgeable(reason, cls.entity, reason)
 
 
-def _named(ctx: BridgeContext, record: Record) -> Record:
-    """``record`` with its links to reference data named from the cache.
-
-    REST links are bare ids, while the legacy shape spells some links by name (a lead's
-    ``tags`` are tag names). The read translators render records the same way, so a write's
-    result and a later bridged ``get*`` agree.
-    """
-    changes: dict[str, Any] = {}
-    for field in attrs.fields(type(record)):
-        value = getattr(record, field.name)
-        if isinstance(value, Ref):
-            changes[field.name] = _named_ref(ctx, value)
-        elif isinstance(value, tuple) and value and all(isinstance(v, Ref) for v in value):
-            changes[field.name] = tuple(_named_ref(ctx, v) for v in value)
-    return attrs.evolve(record, **changes) if changes else record
-
-
-def _named_ref(ctx: BridgeContext, ref: Ref) -> Ref:
-    cls = ENTITIES.get(ref.entity)
-    if cls is None or cls not in REFERENCE_CLASSES or not isinstance(ref.id, int):
-        return ref
-    if isinstance(ref.name, str):
-        return ref
-    name = getattr(ctx.cache.get(cls, ref.id), "name", None)
-    return attrs.evolve(ref, name=name) if isinstance(name, str) else ref
-
-
 def _present(
     ctx: BridgeContext, cls: type[Record], record_id: int, *, included: Iterable[Record] = ()
 ) -> dict[str, Any]:
@@ -256,7 +234,7 @@ def _present(
     record = found[0]
     side = [item for items in envelope.included.values() for item in items]
     records = [item for item in (*side, *included) if isinstance(item, Record)]
-    return ctx.present_one(_named(ctx, record), included=records)
+    return ctx.present_one(ctx.named(record), included=records)
 
 
 def _current(ctx: BridgeContext, row: RpcMethod, params: Mapping[str, Any]) -> tuple[int, Record]:
@@ -396,27 +374,6 @@ def _refuse_lead_input(method: str, parsed: ParsedInput, current: Lead | None) -
         raise _refuse(method, _NO_PENDING)
 
 
-def _lead_stage(
-    source: _InputSource, current: Lead | None, parsed: ParsedInput
-) -> tuple[Stageset | None, Stage | None]:
-    """The pipeline and stage an input asks for; a stage alone implies its pipeline (as the
-    RPC API reads them; the reader has already refused unknown ids)."""
-    stageset = source.find(Stageset, parsed.stageset_id) if parsed.stageset_id else None
-    stage = source.find(Stage, parsed.stage_id) if parsed.stage_id else None
-    if stage is None:
-        return stageset, None
-    stage_pipeline = _ref_id(stage.stageset)
-    if stageset is not None and stage_pipeline != stageset.id:
-        raise bad_input(
-            "lead.milestoneId", f"milestone {stage.id} is not in stageset {stageset.id}"
-        )
-    if stageset is None and stage_pipeline is not None:
-        current_pipeline = _ref_id(current.stageset) if current is not None else None
-        if stage_pipeline != current_pipeline:
-            stageset = source.find(Stageset, stage_pipeline)
-    return stageset, stage
-
-
 def _wanted_outcome(source: _InputSource, parsed: ParsedInput) -> int | None:
     """The outcome to close with: the one given, or for a closed ``status`` without one, the
     first outcome of that kind (the RPC API's choice, from the same list)."""
@@ -460,7 +417,7 @@ def _new_lead(ctx: BridgeContext, params: Mapping[str, Any]) -> Any:
         # The RPC API puts a new lead in the first market; REST leaves it without one.
         markets = source.all(Market)
         values["market"] = _bare(markets[0]) if markets else None
-    stageset, stage = _lead_stage(source, None, parsed)
+    stageset, stage = lead_stage(source, None, parsed)
     outcome_id = _wanted_outcome(source, parsed)
     if stageset is not None:
         values["stageset"] = _bare(stageset)
@@ -488,7 +445,7 @@ def _edit_lead(ctx: BridgeContext, params: Mapping[str, Any]) -> Any:
     parsed = reader.read(Lead, params.get("lead"), "lead")
     _refuse_lead_input("editLead", parsed, current)
     # Everything that can refuse the call is checked before the first write, as over RPC.
-    stageset, stage = _lead_stage(source, current, parsed)
+    stageset, stage = lead_stage(source, current, parsed)
     outcome_id = _wanted_outcome(source, parsed)
     values = _with_tags(
         ctx, reader, Lead, _lead_values(_merge_custom_fields(current, parsed.values))
@@ -732,7 +689,7 @@ def _new_tag(ctx: BridgeContext, params: Mapping[str, Any]) -> Any:
     tag = _created(ctx.rest.tags.create(Tag(name=name, applies_to=applies)), Tag)
     ctx.cache.invalidate(Tag)
     # There is no GET /tags/{id}: the create's answer is the record.
-    return ctx.present_one(_named(ctx, tag))
+    return ctx.present_one(ctx.named(tag))
 
 
 def _new_source(ctx: BridgeContext, params: Mapping[str, Any]) -> Any:
@@ -808,25 +765,7 @@ def _each(prefix: str, keys: Iterable[str], reason: str) -> tuple[Difference, ..
     return tuple(Difference(f"{prefix}.{key}", reason) for key in keys)
 
 
-_NO_TIMES: Final = ("createdTime", "modifiedTime")
 _USER_TIME = "users come from the cached GET /users, which gives no createdTime"
-_LEAD_STUB_KEYS: Final = (
-    "name",
-    "description",
-    "status",
-    "completion",
-    "value",
-    "primaryAccountName",
-    "primaryContactName",
-    "isOverdue",
-    "lastContactedDate",
-    "dueTime",
-    "nextStepDueTime",
-    "closedTime",
-    *_NO_TIMES,
-)
-_CONTACT_STUB_KEYS: Final = ("name", "jobTitle", *_NO_TIMES)
-_ACCOUNT_STUB_KEYS: Final = ("name", "description", "regions", "relationship", *_NO_TIMES)
 _BARE_LEADS = (
     "source-dependent: REST links leads by id, and a lead stub's keys need the lead record, "
     "which one read of this record lacks: it renders as a bare link"
@@ -863,10 +802,8 @@ _LEAD_DIFFERENCES: Final = (
         "$.primaryAccount",
         "REST leads have no primary-account link (REST lists that account among the accounts)",
     ),
-    *_each("$.accounts[*]", _ACCOUNT_STUB_KEYS, _BARE_ACCOUNTS),
-    *_each(
-        "$.contacts[*]", _NO_TIMES, "REST's side-loaded contacts carry no created/modified time"
-    ),
+    *_each("$.accounts[*]", ACCOUNT_STUB_KEYS, _BARE_ACCOUNTS),
+    *_each("$.contacts[*]", NO_TIMES, "REST's side-loaded contacts carry no created/modified time"),
     Difference("$.contacts[*].relationship", _NO_RELATIONSHIP),
     Difference("$.competitors[*].relationship", _NO_RELATIONSHIP),
     Difference(
@@ -884,7 +821,7 @@ _LEAD_DIFFERENCES: Final = (
     Difference("$.notes", "source-dependent: notes are separate REST records that one read lacks"),
     *_each(
         "$.products[*]",
-        ("name", "price", "quantity", "relationship", *_NO_TIMES),
+        ("name", "price", "quantity", "relationship", *NO_TIMES),
         "source-dependent: product lines are REST product maps, which one read of the lead "
         "lacks: a line renders as a bare product link (stored: REST keeps a line's quantity as "
         "a fraction, 2.0 for 2, and no relationship)",
@@ -893,7 +830,7 @@ _LEAD_DIFFERENCES: Final = (
 
 _PARTY_DIFFERENCES: Final = (
     _REV,
-    *_each("$", _NO_TIMES, "REST contacts and accounts carry no created/modified time"),
+    *_each("$", NO_TIMES, "REST contacts and accounts carry no created/modified time"),
     *(Difference(f"$.{key}", _CONTACT_POINTS) for key in ("email", "phone", "url", "address")),
     Difference(
         "$.lastContactedDate",
@@ -906,7 +843,7 @@ _PARTY_DIFFERENCES: Final = (
 )
 _CONTACT_DIFFERENCES: Final = (
     *_PARTY_DIFFERENCES,
-    *_each("$.accounts[*]", _ACCOUNT_STUB_KEYS, _BARE_ACCOUNTS),
+    *_each("$.accounts[*]", ACCOUNT_STUB_KEYS, _BARE_ACCOUNTS),
     Difference("$.accounts[*].relationship", _NO_RELATIONSHIP),
     Difference(
         "$.contactedCount",
@@ -915,9 +852,7 @@ _CONTACT_DIFFERENCES: Final = (
 )
 _ACCOUNT_DIFFERENCES: Final = (
     *_PARTY_DIFFERENCES,
-    *_each(
-        "$.contacts[*]", _NO_TIMES, "REST's side-loaded contacts carry no created/modified time"
-    ),
+    *_each("$.contacts[*]", NO_TIMES, "REST's side-loaded contacts carry no created/modified time"),
     Difference("$.contacts[*].relationship", _NO_RELATIONSHIP),
 )
 #: A new contact or account: creator and owner differ whole; an edited one: only their times.
@@ -929,11 +864,11 @@ _EDITED_PARTY: Final = (
 
 _ACTIVITY_DIFFERENCES: Final = (
     _REV,
-    *_each("$.lead", _LEAD_STUB_KEYS, _BARE_LEADS),
-    *_each("$.leads[*]", _LEAD_STUB_KEYS, _BARE_LEADS),
+    *_each("$.lead", LEAD_STUB_KEYS, _BARE_LEADS),
+    *_each("$.leads[*]", LEAD_STUB_KEYS, _BARE_LEADS),
     *_each(
         "$.participants[*]",
-        tuple(dict.fromkeys((*_CONTACT_STUB_KEYS, *_ACCOUNT_STUB_KEYS))),
+        tuple(dict.fromkeys((*CONTACT_STUB_KEYS, *ACCOUNT_STUB_KEYS))),
         "REST lists participants by id: contacts and accounts render as bare links (users come "
         "from the cached GET /users, without createdTime)",
     ),
@@ -960,7 +895,7 @@ _TASK_DIFFERENCES: Final = (
     Difference("$.assignee.createdTime", _USER_TIME),
     *_each(
         "$.entity",
-        tuple(dict.fromkeys((*_LEAD_STUB_KEYS, *_CONTACT_STUB_KEYS, *_ACCOUNT_STUB_KEYS))),
+        tuple(dict.fromkeys((*LEAD_STUB_KEYS, *CONTACT_STUB_KEYS, *ACCOUNT_STUB_KEYS))),
         "source-dependent: REST links the task's record by id, so a lead, contact or account "
         "renders as a bare link",
     ),
@@ -977,8 +912,8 @@ _NOTE_DIFFERENCES: Final = (
         "source-dependent: the parent lead's stub keys need records one REST read lacks",
     ),
     Difference("$.lead.modifiedTime", "REST leads carry no modifiedTime"),
-    *_each("$.contact", _NO_TIMES, "REST contacts carry no created/modified time"),
-    *_each("$.account", _NO_TIMES, "REST accounts carry no created/modified time"),
+    *_each("$.contact", NO_TIMES, "REST contacts carry no created/modified time"),
+    *_each("$.account", NO_TIMES, "REST accounts carry no created/modified time"),
     Difference(
         "$.noteHtml",
         "stored: the HTML is the server's rendering of the body, and REST renders a newline "
