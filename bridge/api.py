@@ -20,6 +20,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 from bridge.cache import DEFAULT_TTL, ReferenceCache
 from bridge.context import BridgeContext
@@ -41,6 +42,20 @@ __all__ = ["NutshellAPI"]
 Publisher = Callable[[Any], None]
 
 
+def _rest_base(explicit: str | None, endpoint: str | None) -> str:
+    """The REST root: as given, else beside an explicit JSON-RPC endpoint, else Nutshell's.
+
+    An RPC endpoint on the emulator (``http://127.0.0.1:8080/api/v1/json``) means REST is
+    there too (``http://127.0.0.1:8080/rest``): the key must not go to the real service.
+    """
+    if explicit is not None:
+        return explicit
+    if endpoint is not None:
+        parts = urlsplit(endpoint)
+        return f"{parts.scheme}://{parts.netloc}/rest"
+    return DEFAULT_BASE_URL
+
+
 def _default_registry() -> Registry:
     from bridge.translators import REGISTRY  # noqa: PLC0415 - the registry imports this floor
 
@@ -59,7 +74,7 @@ class NutshellAPI(LegacyMethods):
         rpc: RpcAPI | None = None,
         rest: RestClient | None = None,
         endpoint: str | None = None,
-        rest_base_url: str = DEFAULT_BASE_URL,
+        rest_base_url: str | None = None,
         registry: Registry | None = None,
         publishers: Iterable[Publisher] = (),
         raise_on_mismatch: bool = False,
@@ -76,7 +91,10 @@ class NutshellAPI(LegacyMethods):
             self.routes = Routes.from_mapping(routes)
         self.registry = registry or _default_registry()
         self._rpc = rpc or RpcAPI(username, api_key, endpoint=endpoint, sleep=sleep, **rpc_options)
-        self._rest = rest or RestClient(username, api_key, base_url=rest_base_url, sleep=sleep)
+        shared = {k: rpc_options[k] for k in ("timeouts", "retry", "clock") if k in rpc_options}
+        self._rest = rest or RestClient(
+            username, api_key, base_url=_rest_base(rest_base_url, endpoint), sleep=sleep, **shared
+        )
         self.context = BridgeContext(
             rest=self._rest,
             cache=ReferenceCache(self._rest, ttl=cache_ttl),
@@ -144,12 +162,13 @@ class NutshellAPI(LegacyMethods):
     def _via_rpc(self, row: RpcMethod, params: Mapping[str, Any]) -> Any:
         rev = params.get("rev")
         if is_bridge_rev(rev) and row.entity is not None:
-            # A rev the bridge issued: check it through REST, then hand RPC its own current rev
-            # (the check just proved the caller saw the record as it is now).
+            # A rev the bridge issued. Read the RPC rev first, then check the bridge rev through
+            # REST, then send the RPC rev read first: a change landing after that read makes
+            # the server answer 409 itself, so no window lets a concurrent edit be overwritten.
             record_id = params[row.params[0].name]
+            rpc_rev = self.context.rpc_rev(self.context.rpc_getter(row.entity), record_id)
             self.context.check_rev(row, record_id, rev)
-            getter = self.context.rpc_getter(row.entity)
-            params = {**params, "rev": self.context.rpc_rev(getter, record_id)}
+            params = {**params, "rev": rpc_rev}
         return self._rpc.call_named(row, params)
 
     def _shadow(

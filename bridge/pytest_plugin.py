@@ -74,37 +74,42 @@ def nutshell_mock(nutshell_emulator: Emulator) -> Iterator[responses.RequestsMoc
 
 
 @pytest.fixture
-def nutshell_rpc_client(nutshell_mock: responses.RequestsMock) -> RpcAPI:
+def nutshell_rpc_client(nutshell_mock: responses.RequestsMock) -> Iterator[RpcAPI]:
     """A JSON-RPC client bound to the emulator."""
     from nutshell_emulator import DEFAULT_API_KEY, DEFAULT_EMAIL
     from nutshell_rpc import NutshellAPI as RpcAPI
 
-    return RpcAPI(DEFAULT_EMAIL, DEFAULT_API_KEY, endpoint=RPC_ENDPOINT, sleep=lambda _s: None)
+    with RpcAPI(
+        DEFAULT_EMAIL, DEFAULT_API_KEY, endpoint=RPC_ENDPOINT, sleep=lambda _s: None
+    ) as api:
+        yield api
 
 
 @pytest.fixture
-def nutshell_rest_client(nutshell_mock: responses.RequestsMock) -> RestClient:
+def nutshell_rest_client(nutshell_mock: responses.RequestsMock) -> Iterator[RestClient]:
     """A REST client bound to the emulator."""
     from nutshell_emulator import DEFAULT_API_KEY, DEFAULT_EMAIL
     from nutshell_rest import RestClient
 
-    return RestClient(DEFAULT_EMAIL, DEFAULT_API_KEY, sleep=lambda _s: None)
+    with RestClient(DEFAULT_EMAIL, DEFAULT_API_KEY, sleep=lambda _s: None) as client:
+        yield client
 
 
 @pytest.fixture
-def nutshell_bridge(nutshell_mock: responses.RequestsMock) -> BridgeAPI:
+def nutshell_bridge(nutshell_mock: responses.RequestsMock) -> Iterator[BridgeAPI]:
     """A bridge bound to the emulator with every method routed to REST."""
     from bridge.api import NutshellAPI as BridgeAPI
     from bridge.routes import Mode, Routes
     from nutshell_emulator import DEFAULT_API_KEY, DEFAULT_EMAIL
 
-    return BridgeAPI(
+    with BridgeAPI(
         DEFAULT_EMAIL,
         DEFAULT_API_KEY,
         endpoint=RPC_ENDPOINT,
         routes=Routes({}, default=Mode.REST),
         sleep=lambda _s: None,
-    )
+    ) as api:
+        yield api
 
 
 @pytest.fixture

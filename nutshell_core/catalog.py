@@ -216,9 +216,10 @@ def _index_rpc(rows: tuple[RpcMethod, ...]) -> Mapping[str, RpcMethod]:
     return MappingProxyType(table)
 
 
-# edit* and delete* carry the rev they were based on: a replay after success fails with 409
-# ("rev key is out-of-date") instead of applying twice, so they count as idempotent. new* has no
-# such guard and a replay creates a duplicate.
+# No legacy write is idempotent: a replayed edit or delete fails with 409 ("rev key is out-of-date")
+# or 404 although the first attempt succeeded, and with REV_IGNORE it applies again (a `note`
+# is appended twice); new* creates a duplicate. So a write is re-sent only when it certainly
+# never left the machine.
 _STALE_REV = "409 on a stale rev; rev 'REV_IGNORE' skips the check"
 
 _RPC_ROWS: tuple[RpcMethod, ...] = (
@@ -253,10 +254,10 @@ _RPC_ROWS: tuple[RpcMethod, ...] = (
         _edit("leadId", "lead"),
         "Lead",
         Returns.RECORD,
-        idempotent=True,
+        idempotent=False,
         doc=f"The full Lead with a new rev; multi-value fields are replaced; {_STALE_REV}",
     ),
-    _write("deleteLead", _delete("leadId"), "Lead", Returns.BOOLEAN, idempotent=True, doc="true"),
+    _write("deleteLead", _delete("leadId"), "Lead", Returns.BOOLEAN, idempotent=False, doc="true"),
     _read("searchLeads", _search(40), "Lead", Returns.STUBS, "Lead stubs; limit default 40"),
     _read(
         "findLead_Outcomes",
@@ -319,7 +320,7 @@ _RPC_ROWS: tuple[RpcMethod, ...] = (
         (Param("stepId"), Param("rev"), Param("step")),
         "Step",
         Returns.RECORD,
-        idempotent=True,
+        idempotent=False,
         doc=f"The Step; step keys status, assignee, choice, delay; {_STALE_REV}",
     ),
     # --- contacts (People) ----------------------------------------------------------------------
@@ -344,7 +345,7 @@ _RPC_ROWS: tuple[RpcMethod, ...] = (
         _edit("contactId", "contact"),
         "Contact",
         Returns.RECORD,
-        idempotent=True,
+        idempotent=False,
         doc=f"The Contact with a new rev; {_STALE_REV}",
     ),
     _write(
@@ -352,7 +353,7 @@ _RPC_ROWS: tuple[RpcMethod, ...] = (
         _delete("contactId"),
         "Contact",
         Returns.BOOLEAN,
-        idempotent=True,
+        idempotent=False,
         doc="true",
     ),
     _read("searchContacts", _search(10), "Contact", Returns.STUBS, "Contact stubs"),
@@ -377,7 +378,7 @@ _RPC_ROWS: tuple[RpcMethod, ...] = (
         _edit("accountId", "account"),
         "Account",
         Returns.RECORD,
-        idempotent=True,
+        idempotent=False,
         doc=f"The Account with a new rev; {_STALE_REV}",
     ),
     _write(
@@ -385,7 +386,7 @@ _RPC_ROWS: tuple[RpcMethod, ...] = (
         _delete("accountId"),
         "Account",
         Returns.BOOLEAN,
-        idempotent=True,
+        idempotent=False,
         doc="true",
     ),
     _read("searchAccounts", _search(10), "Account", Returns.STUBS, "Account stubs"),
@@ -411,7 +412,7 @@ _RPC_ROWS: tuple[RpcMethod, ...] = (
         _edit("activityId", "activity"),
         "Activity",
         Returns.RECORD,
-        idempotent=True,
+        idempotent=False,
         doc=f"The Activity with a new rev; {_STALE_REV}",
     ),
     _write(
@@ -419,7 +420,7 @@ _RPC_ROWS: tuple[RpcMethod, ...] = (
         _delete("activityId"),
         "Activity",
         Returns.BOOLEAN,
-        idempotent=True,
+        idempotent=False,
         doc="true",
     ),
     _read(
@@ -444,10 +445,10 @@ _RPC_ROWS: tuple[RpcMethod, ...] = (
         _edit("noteId", "note"),
         "Note",
         Returns.RECORD,
-        idempotent=True,
+        idempotent=False,
         doc="The Note; note is a string; only the author, only within 24 hours",
     ),
-    _write("deleteNote", _delete("noteId"), "Note", Returns.BOOLEAN, idempotent=True, doc="true"),
+    _write("deleteNote", _delete("noteId"), "Note", Returns.BOOLEAN, idempotent=False, doc="true"),
     # --- tasks ----------------------------------------------------------------------------------
     _read(
         "findTasks",
@@ -470,10 +471,10 @@ _RPC_ROWS: tuple[RpcMethod, ...] = (
         _edit("taskId", "task"),
         "Task",
         Returns.RECORD,
-        idempotent=True,
+        idempotent=False,
         doc=f"The Task with a new rev; {_STALE_REV}",
     ),
-    _write("deleteTask", _delete("taskId"), "Task", Returns.BOOLEAN, idempotent=True, doc="true"),
+    _write("deleteTask", _delete("taskId"), "Task", Returns.BOOLEAN, idempotent=False, doc="true"),
     # --- products -------------------------------------------------------------------------------
     _read(
         "findProducts",
@@ -502,7 +503,7 @@ _RPC_ROWS: tuple[RpcMethod, ...] = (
         _edit("productId", "product"),
         "Product",
         Returns.RECORD,
-        idempotent=True,
+        idempotent=False,
         doc=f"The Product with a new rev; {_STALE_REV}",
     ),
     _write(
@@ -510,7 +511,7 @@ _RPC_ROWS: tuple[RpcMethod, ...] = (
         _delete("productId"),
         "Product",
         Returns.BOOLEAN,
-        idempotent=True,
+        idempotent=False,
         doc="true",
     ),
     _read("searchProducts", _search(10), "Product", Returns.STUBS, "Product stubs"),
@@ -535,10 +536,10 @@ _RPC_ROWS: tuple[RpcMethod, ...] = (
         _edit("userId", "user"),
         "User",
         Returns.RECORD,
-        idempotent=True,
+        idempotent=False,
         doc=f"The User with a new rev; {_STALE_REV}",
     ),
-    _write("deleteUser", _delete("userId"), "User", Returns.BOOLEAN, idempotent=True, doc="true"),
+    _write("deleteUser", _delete("userId"), "User", Returns.BOOLEAN, idempotent=False, doc="true"),
     _read("getTeam", _get("teamId"), "Team", Returns.RECORD, "The Team (signature by analogy)"),
     _write(
         "newTeam",
@@ -553,7 +554,7 @@ _RPC_ROWS: tuple[RpcMethod, ...] = (
         _edit("teamId", "team"),
         "Team",
         Returns.RECORD,
-        idempotent=True,
+        idempotent=False,
         doc="The Team (signature by analogy)",
     ),
     _write(
@@ -561,7 +562,7 @@ _RPC_ROWS: tuple[RpcMethod, ...] = (
         _delete("teamId"),
         "Team",
         Returns.BOOLEAN,
-        idempotent=True,
+        idempotent=False,
         doc="true (signature by analogy)",
     ),
     _read("searchUsersAndTeams", _search(10), None, Returns.STUBS, "User and Team stubs, mixed"),
@@ -760,7 +761,7 @@ REST_OPERATIONS: tuple[RestOperation, ...] = (
         "/accounts/{id}",
         "Account",
         None,
-        idempotent=True,
+        idempotent=False,
         event="update",
         doc=_PATCH_DOC,
     ),
@@ -769,7 +770,7 @@ REST_OPERATIONS: tuple[RestOperation, ...] = (
         "/accounts/{id}",
         "Account",
         "accounts",
-        idempotent=True,
+        idempotent=False,
         event="delete",
         doc="200 with the deleted record; restorable for 30 days",
     ),
@@ -778,7 +779,7 @@ REST_OPERATIONS: tuple[RestOperation, ...] = (
         "/accounts/{id}/undelete",
         "Account",
         "accounts",
-        idempotent=True,
+        idempotent=False,
         event="undelete",
         doc=_UNDELETE_DOC,
     ),
@@ -830,7 +831,7 @@ REST_OPERATIONS: tuple[RestOperation, ...] = (
         "/contacts/{id}",
         "Contact",
         None,
-        idempotent=True,
+        idempotent=False,
         event="update",
         doc=_PATCH_DOC,
     ),
@@ -839,7 +840,7 @@ REST_OPERATIONS: tuple[RestOperation, ...] = (
         "/contacts/{id}",
         "Contact",
         None,
-        idempotent=True,
+        idempotent=False,
         event="delete",
         doc="204 with no body (OAS); restorable for 30 days",
     ),
@@ -848,7 +849,7 @@ REST_OPERATIONS: tuple[RestOperation, ...] = (
         "/contacts/{id}/undelete",
         "Contact",
         "contacts",
-        idempotent=True,
+        idempotent=False,
         event="undelete",
         doc=_UNDELETE_DOC,
     ),
@@ -897,7 +898,7 @@ REST_OPERATIONS: tuple[RestOperation, ...] = (
         "/leads/{id}",
         "Lead",
         None,
-        idempotent=True,
+        idempotent=False,
         event="update",
         doc=_PATCH_DOC + "; 400 'No patches sent' on an empty array",
     ),
@@ -906,7 +907,7 @@ REST_OPERATIONS: tuple[RestOperation, ...] = (
         "/leads/{id}",
         "Lead",
         "leads",
-        idempotent=True,
+        idempotent=False,
         event="delete",
         doc="200 with the deleted lead; restorable for 30 days",
     ),
@@ -915,7 +916,7 @@ REST_OPERATIONS: tuple[RestOperation, ...] = (
         "/leads/{id}/undelete",
         "Lead",
         "leads",
-        idempotent=True,
+        idempotent=False,
         event="undelete",
         doc=_UNDELETE_DOC,
     ),
@@ -924,7 +925,7 @@ REST_OPERATIONS: tuple[RestOperation, ...] = (
         "/leads/{id}/status",
         "Lead",
         "leads",
-        idempotent=True,
+        idempotent=False,
         event="update",
         doc="Body {outcomeId, competitorMaps, productMaps}: closes the lead with that outcome",
     ),
@@ -933,7 +934,7 @@ REST_OPERATIONS: tuple[RestOperation, ...] = (
         "/leads/{id}/reopen",
         "Lead",
         "leads",
-        idempotent=True,
+        idempotent=False,
         event="update",
         doc="No body; reopens a closed lead",
     ),
@@ -942,7 +943,7 @@ REST_OPERATIONS: tuple[RestOperation, ...] = (
         "/leads/{id}/stageset",
         "Lead",
         "leads",
-        idempotent=True,
+        idempotent=False,
         event="stagechange",
         doc="Body {stageset: '<id>-stagesets'}: moves the lead to another pipeline",
     ),
@@ -951,7 +952,7 @@ REST_OPERATIONS: tuple[RestOperation, ...] = (
         "/leads/{id}/watch",
         "Lead",
         "leads",
-        idempotent=True,
+        idempotent=False,
         doc="Makes the current user a watcher of the lead",
     ),
     _rest_read(
@@ -1042,14 +1043,14 @@ REST_OPERATIONS: tuple[RestOperation, ...] = (
     ),
     _rest_read("/tasks/{id}", "Task", "tasks"),
     _rest_write(
-        "PATCH", "/tasks/{id}", "Task", None, idempotent=True, event="update", doc=_PATCH_DOC
+        "PATCH", "/tasks/{id}", "Task", None, idempotent=False, event="update", doc=_PATCH_DOC
     ),
     _rest_write(
         "DELETE",
         "/tasks/{id}",
         "Task",
         "tasks",
-        idempotent=True,
+        idempotent=False,
         event="delete",
         doc="200 with the deleted task",
     ),
@@ -1072,7 +1073,7 @@ REST_OPERATIONS: tuple[RestOperation, ...] = (
         "/notes/{id}",
         "Note",
         "notes",
-        idempotent=True,
+        idempotent=False,
         event="delete",
         doc="200 with the deleted note; there is no PATCH for notes",
     ),
@@ -1081,7 +1082,7 @@ REST_OPERATIONS: tuple[RestOperation, ...] = (
         "/notes/{id}/undelete",
         "Note",
         "notes",
-        idempotent=True,
+        idempotent=False,
         event="undelete",
         doc=_UNDELETE_DOC,
     ),
@@ -1098,7 +1099,7 @@ REST_OPERATIONS: tuple[RestOperation, ...] = (
         "/products/{id}",
         "Product",
         "products",
-        idempotent=True,
+        idempotent=False,
         doc="200 with the record, or 204 with no body",
     ),
     _rest_write(
@@ -1106,7 +1107,7 @@ REST_OPERATIONS: tuple[RestOperation, ...] = (
         "/products/{id}/undelete",
         "Product",
         "products",
-        idempotent=True,
+        idempotent=False,
         doc=_UNDELETE_DOC,
     ),
     _rest_read("/productcategories", "ProductCategory", "productCategories"),
@@ -1126,13 +1127,13 @@ REST_OPERATIONS: tuple[RestOperation, ...] = (
         doc="Products attached to leads; OAS declares no page parameters",
     ),
     _rest_read("/productmaps/{id}", "ProductMap", "productMaps"),
-    _rest_write("PATCH", "/productmaps/{id}", "ProductMap", None, idempotent=True, doc=_PATCH_DOC),
+    _rest_write("PATCH", "/productmaps/{id}", "ProductMap", None, idempotent=False, doc=_PATCH_DOC),
     _rest_write(
         "DELETE",
         "/productMaps/{id}",
         "ProductMap",
         "productMaps",
-        idempotent=True,
+        idempotent=False,
         doc="Capital M as in OAS; 200 with the record, or 204 with no body",
     ),
     # --- competitors ----------------------------------------------------------------------------
@@ -1146,14 +1147,14 @@ REST_OPERATIONS: tuple[RestOperation, ...] = (
     ),
     _rest_read("/competitormaps/{id}", "CompetitorMap", "competitorMaps"),
     _rest_write(
-        "PATCH", "/competitormaps/{id}", "CompetitorMap", None, idempotent=True, doc=_PATCH_DOC
+        "PATCH", "/competitormaps/{id}", "CompetitorMap", None, idempotent=False, doc=_PATCH_DOC
     ),
     _rest_write(
         "DELETE",
         "/competitormaps/{id}",
         "CompetitorMap",
         None,
-        idempotent=True,
+        idempotent=False,
         doc="204 with no body",
     ),
     # --- pipelines ------------------------------------------------------------------------------
@@ -1184,13 +1185,13 @@ REST_OPERATIONS: tuple[RestOperation, ...] = (
         idempotent=False,
         doc="Body {sources: [{name, channel 0-8}]}; 201",
     ),
-    _rest_write("DELETE", "/sources/{id}", "Source", "sources", idempotent=True),
+    _rest_write("DELETE", "/sources/{id}", "Source", "sources", idempotent=False),
     _rest_write(
         "POST",
         "/sources/{id}/undelete",
         "Source",
         "sources",
-        idempotent=True,
+        idempotent=False,
         doc=_UNDELETE_DOC,
     ),
     _rest_read("/tags", "Tag", "tags", doc="q, filter[tagType]; OAS declares no page parameters"),
@@ -1202,8 +1203,8 @@ REST_OPERATIONS: tuple[RestOperation, ...] = (
         idempotent=False,
         doc="Body {tags: [{name, tagType 1 leads|2 contacts|3 accounts, colorType}]}; 200",
     ),
-    _rest_write("DELETE", "/tags/{id}", "Tag", "tags", idempotent=True),
-    _rest_write("POST", "/tags/{id}/undelete", "Tag", "tags", idempotent=True, doc=_UNDELETE_DOC),
+    _rest_write("DELETE", "/tags/{id}", "Tag", "tags", idempotent=False),
+    _rest_write("POST", "/tags/{id}/undelete", "Tag", "tags", idempotent=False, doc=_UNDELETE_DOC),
     # --- users and reference lists --------------------------------------------------------------
     _rest_read(
         "/users",
@@ -1272,7 +1273,7 @@ REST_OPERATIONS: tuple[RestOperation, ...] = (
         "/quotes/{id}/status",
         "Quote",
         "quotes",
-        idempotent=True,
+        idempotent=False,
         doc="Status READY, SENT, REVOKED, ACCEPTED or ARCHIVED",
     ),
     _rest_write(
@@ -1296,7 +1297,7 @@ REST_OPERATIONS: tuple[RestOperation, ...] = (
         "/invoices/{id}/status",
         "Invoice",
         "invoices",
-        idempotent=True,
+        idempotent=False,
         doc="Status READY, SENT, REVOKED, ACCEPTED or ARCHIVED",
     ),
 )

@@ -51,12 +51,12 @@ import re
 import socket
 import ssl
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, MutableMapping, Sequence
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from importlib import metadata
 from types import TracebackType
-from typing import Any, Final, NoReturn, SupportsIndex
+from typing import Any, Final, NoReturn, SupportsIndex, cast
 from urllib.parse import quote, urljoin, urlsplit
 
 import attrs
@@ -337,6 +337,16 @@ def parse_retry_after(
     if current.tzinfo is None:
         current = current.replace(tzinfo=timezone.utc)
     return max(0.0, (when - current).total_seconds())
+
+
+def _proxies_for(url: str) -> dict[str, str | None] | None:
+    """No proxy for loopback: plain-http Basic auth to the emulator must never leave the host.
+
+    requests would otherwise route it through ``HTTP_PROXY`` from the environment; a ``None``
+    entry overrides the environment for that scheme.
+    """
+    host = urlsplit(url).hostname or ""
+    return {"http": None, "https": None} if is_loopback_host(host) else None
 
 
 def request_id(response: requests.Response) -> str | None:
@@ -833,6 +843,7 @@ class Transport:
                 auth=auth,
                 timeout=timeout,
                 allow_redirects=False,  # redirects are vetted below, never blindly followed
+                proxies=cast("MutableMapping[str, str] | None", _proxies_for(current)),
             )
             location = self._session.get_redirect_target(response)
             if location is None:

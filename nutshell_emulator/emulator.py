@@ -29,6 +29,7 @@ from http import HTTPStatus
 from pathlib import Path
 from socketserver import ThreadingMixIn
 from typing import IO, Any, cast
+from urllib.parse import urlsplit
 from wsgiref.simple_server import ServerHandler, WSGIRequestHandler, WSGIServer, make_server
 
 import attrs
@@ -110,7 +111,7 @@ class Emulator:
         self.api_key = api_key
         self.faults = FaultInjector(seed=fault_seed)
         self._sleep = sleep
-        self._rpc = RpcServer(EmulatorBackend(self.store, api_host=APP_HOST))
+        self._rpc_servers: dict[str, RpcServer] = {}
         self._rest_fronts: dict[str, RestFront] = {}
         self.webhooks = WebhookDispatcher(self.store, webhook_body)
         self._lock = threading.Lock()
@@ -161,6 +162,23 @@ class Emulator:
                 front = self._rest_fronts[base_url] = RestFront(self.store, base_url=base_url)
             return front
 
+    def rpc_server(self, base: str = f"https://{APP_HOST}") -> RpcServer:
+        """The JSON-RPC front for clients reaching the emulator at ``base``.
+
+        Discovery answers with the host of ``base``, so a served emulator points clients back
+        at its own loopback address, never at Nutshell's real hosts.
+        """
+        with self._lock:
+            server = self._rpc_servers.get(base)
+            if server is None:
+                host = urlsplit(base).netloc or APP_HOST
+                # Web-app links stay Nutshell's whatever host answered: the emulator serves no
+                # web app, and both fronts then render the same htmlUrl.
+                backend = EmulatorBackend(self.store, api_host=host, web_host=APP_HOST)
+                server = RpcServer(backend)
+                self._rpc_servers[base] = server
+            return server
+
     def handle(self, request: HttpRequest, *, base: str = f"https://{APP_HOST}") -> HttpReply:
         """Answer one request, applying fault rules first."""
         fault = self.faults.decide(self._targets(request))
@@ -176,7 +194,7 @@ class Emulator:
     def _route(self, request: HttpRequest, base: str) -> HttpReply:
         path = request.path.rstrip("/") or "/"
         if path in (RPC_PATH, DISCOVERY_PATH):
-            rpc = self._rpc.handle(request.method, dict(request.headers), request.body)
+            rpc = self.rpc_server(base).handle(request.method, dict(request.headers), request.body)
             return HttpReply(rpc.status, rpc.headers, rpc.body)
         if path == REST_PREFIX or path.startswith(REST_PREFIX + "/"):
             return self.rest_front(base + REST_PREFIX).handle(request)
@@ -216,10 +234,12 @@ class Emulator:
         for host in (app_host, discovery_host):
             pattern = re.compile(rf"https://{re.escape(host)}(/.*)?(\?.*)?$")
             for method in ("GET", "POST", "PUT", "PATCH", "DELETE"):
-                mock.add_callback(method, pattern, callback=self._responses_callback(host))
+                mock.add_callback(method, pattern, callback=self._responses_callback(app_host))
 
+    # Requests to either host are answered as the app host: discovery on api.nutshell.com
+    # points clients at app.nutshell.com, as Nutshell does.
     def _responses_callback(
-        self, host: str
+        self, app_host: str
     ) -> Callable[[requests.PreparedRequest], tuple[int, dict[str, str], bytes]]:
         def callback(prepared: requests.PreparedRequest) -> tuple[int, dict[str, str], bytes]:
             body = prepared.body
@@ -227,7 +247,7 @@ class Emulator:
                 str(prepared.method), str(prepared.url), dict(prepared.headers), body
             )
             try:
-                reply = self.handle(request, base=f"https://{host}")
+                reply = self.handle(request, base=f"https://{app_host}")
             except ConnectionReset as exc:
                 raise requests.ConnectionError("Connection reset by peer (emulated)") from exc
             return reply.status, dict(reply.headers), reply.body

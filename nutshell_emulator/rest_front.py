@@ -20,8 +20,6 @@ presenter (:mod:`nutshell_emulator.rest_present`) and its filters
 
 from __future__ import annotations
 
-import base64
-import binascii
 import copy
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
@@ -85,6 +83,7 @@ from nutshell_emulator.rest_present import (
 from nutshell_emulator.store import Store, StoreEvent
 from nutshell_rest.convert import REST_MAPS, structure_record, unstructure_record
 from nutshell_rest.patch import LIST_FIELDS, PATCH_MEDIA_TYPE, PatchOp, parse_patch, split_path
+from nutshell_rpc.server import parse_basic_auth
 
 __all__ = ["DEFAULT_EVENTS_LIMIT", "MEDIA_TYPE_ERROR", "RestFront"]
 
@@ -346,18 +345,8 @@ class RestFront:
         return None
 
     def _authenticate(self, request: HttpRequest) -> User | None:
-        header = request.header("authorization") or ""
-        scheme, _, encoded = header.partition(" ")
-        if scheme.lower() != "basic" or not encoded.strip():
-            return None
-        try:
-            decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
-        except (binascii.Error, UnicodeDecodeError):
-            return None
-        email, sep, key = decoded.partition(":")
-        if not sep:
-            return None
-        return self.store.authenticate(email, key)
+        credentials = parse_basic_auth(request.header("authorization"))
+        return self.store.authenticate(*credentials) if credentials else None
 
     # -- replies ---------------------------------------------------------------------------------
 

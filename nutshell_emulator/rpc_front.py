@@ -171,10 +171,14 @@ Handler = Callable[["EmulatorBackend", Call], Any]
 class EmulatorBackend:
     """Answers JSON-RPC calls from the emulator's store (an ``RpcBackend``)."""
 
-    def __init__(self, store: Store, *, api_host: str = "app.nutshell.com") -> None:
+    def __init__(
+        self, store: Store, *, api_host: str = "app.nutshell.com", web_host: str | None = None
+    ) -> None:
+        """``api_host`` is what discovery answers; ``web_host`` (default: the same) is the
+        host of the web-app links records carry (``htmlUrl``)."""
         self._store = store
         self._host = api_host
-        self._present = Presenter(store, host=api_host)
+        self._present = Presenter(store, host=web_host or api_host)
         self._reader = StoreInputReader(store)
         self._handlers = handler_table(RPC_METHODS)
 

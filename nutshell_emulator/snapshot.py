@@ -114,6 +114,8 @@ def restore(store: Store, path: str | Path) -> None:
         if document.get("format") != FORMAT:
             raise UsageError(f"{path} is not a {FORMAT} file")
         state = from_data(document["state"])
+        if not isinstance(state, Mapping):
+            raise TypeError("the state is not a table")
+        store.load_state(state)
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise UsageError(f"cannot restore a snapshot from {path}: {exc}") from exc
-    store.load_state(state)

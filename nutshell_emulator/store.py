@@ -17,6 +17,7 @@ Rules Nutshell is known to follow, and the store enforces:
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -38,6 +39,10 @@ REV_IGNORE = "REV_IGNORE"
 TRASH_DAYS = 30
 
 _STATE_FIELDS = ("id", "rev", "created_time", "modified_time", "deleted_time", "memo", "stub")
+
+
+def _key_digest(api_key: str) -> str:
+    return hashlib.sha256(api_key.encode("utf-8")).hexdigest()
 
 
 def utc_now() -> datetime:
@@ -112,15 +117,18 @@ class Store:
     # -- credentials -------------------------------------------------------------------------
 
     def add_api_key(self, user_id: int, api_key: str) -> None:
-        """Let ``api_key`` authenticate as the user ``user_id`` (Basic: email + key)."""
+        """Let ``api_key`` authenticate as the user ``user_id`` (Basic: email + key).
+
+        Only a digest of the key is kept, so a snapshot file never holds a usable key.
+        """
         with self._lock:
             self.get(User, user_id)
-            self._api_keys[api_key] = user_id
+            self._api_keys[_key_digest(api_key)] = user_id
 
     def authenticate(self, email: str, api_key: str) -> User | None:
         """The enabled user whose email and key these are, or None."""
         with self._lock:
-            user_id = self._api_keys.get(api_key)
+            user_id = self._api_keys.get(_key_digest(api_key))
             if user_id is None:
                 return None
             user = self._live.get("User", {}).get(user_id)
@@ -306,7 +314,10 @@ class Store:
             }
 
     def load_state(self, state: Mapping[str, Any]) -> None:
-        """Replace the whole state (listeners are kept)."""
+        """Replace the whole state (listeners are kept); a bad state changes nothing."""
+        missing = [k for k in ("live", "trash", "next_id", "events", "api_keys") if k not in state]
+        if missing:
+            raise UsageError(f"not a store state: missing {', '.join(missing)}")
         with self._lock:
             self._live = {e: dict(t) for e, t in state["live"].items()}
             self._trash = {e: dict(t) for e, t in state["trash"].items()}

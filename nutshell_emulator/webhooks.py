@@ -44,6 +44,17 @@ class Delivery:
     error: str | None = None
 
 
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A receiver's redirect is reported as its status, never followed off loopback."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+# No proxy from the environment (it would take the payload off this machine) and no redirects.
+_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}), _NoRedirects())
+
+
 class WebhookDispatcher:
     """Queues store events and POSTs them to every registered loopback URL."""
 
@@ -128,7 +139,7 @@ class WebhookDispatcher:
             url, data=payload, method="POST", headers={"Content-Type": "application/json"}
         )
         try:
-            with urllib.request.urlopen(request, timeout=self._timeout) as response:  # noqa: S310
+            with _OPENER.open(request, timeout=self._timeout) as response:
                 delivery = Delivery(url, event_id, response.status)
         except urllib.error.HTTPError as exc:
             delivery = Delivery(url, event_id, exc.code)

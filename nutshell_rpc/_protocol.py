@@ -63,6 +63,10 @@ def encode_request(
     return body
 
 
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
 def _looks_like_html(text: str, content_type: str) -> bool:
     head = text.lstrip()[:64].lower()
     return "html" in content_type.lower() or head.startswith(("<!doctype", "<html", "<"))
@@ -94,7 +98,7 @@ def decode_response(
             raise status_error(f"HTTP {status} with an empty body")
         raise malformed("empty response body", f"HTTP {status}")
     try:
-        data = json.loads(text)
+        data = json.loads(text, parse_constant=_reject_constant)
     except ValueError as exc:
         kind = "an HTML page" if _looks_like_html(text, content_type) else "invalid JSON"
         if status >= 400:
@@ -115,7 +119,9 @@ def decode_response(
     version = data.get("jsonrpc", "2.0")
     if version != "2.0":
         raise malformed("unsupported JSON-RPC version", f"jsonrpc={version!r} @ $.jsonrpc")
-    if data.get("id") != request_id:
+    echoed = data.get("id")
+    # Python equality would take True for 1 and 1.0 for 1; an echo must be the same JSON value.
+    if type(echoed) is not type(request_id) or echoed != request_id:
         raise malformed(
             "the response id does not match the request",
             f"sent {request_id!r}, got {data.get('id')!r} @ $.id",

@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from nutshell_core.errors import InsecureTransportError, MalformedResponseError
-from nutshell_core.transport import Transport
+from nutshell_core.transport import Transport, is_loopback_host
 from nutshell_rpc._protocol import IdGenerator, decode_response, encode_request
 
 __all__ = ["DISCOVERY_URL", "Discovery", "is_trusted_host"]
@@ -40,7 +40,7 @@ def is_trusted_host(host: str, extra_trusted: Iterable[str] = ()) -> bool:
     return host == "nutshell.com" or host.endswith(".nutshell.com")
 
 
-def _endpoint_for(api_host: Any, trusted: Iterable[str]) -> str:
+def _endpoint_for(api_host: Any, trusted: Iterable[str], discovery_url: str = DISCOVERY_URL) -> str:
     if not isinstance(api_host, str) or not api_host:
         raise MalformedResponseError(
             "discovery returned no API host", "getApiForUsername", problems=("@ $.result.api",)
@@ -53,6 +53,15 @@ def _endpoint_for(api_host: Any, trusted: Iterable[str]) -> str:
         raise InsecureTransportError(
             f"discovery returned an API host that is not a plain host name: {api_host!r}"
         )
+    discovered_locally = urlsplit(discovery_url)
+    if (
+        discovered_locally.scheme == "http"
+        and is_loopback_host(discovered_locally.hostname or "")
+        and is_loopback_host(host)
+    ):
+        # A local emulator asked over plain loopback http answers with its own loopback
+        # address; the credentials stay on this machine.
+        return f"http://{api_host}/api/v1/json"
     if not is_trusted_host(host, trusted):
         raise InsecureTransportError(
             f"discovery pointed at {host!r}, which is not a Nutshell host; refusing to send "
@@ -128,4 +137,4 @@ class Discovery:
                 "getApiForUsername",
                 problems=(f"got {type(result).__name__} @ $.result",),
             )
-        return _endpoint_for(result.get("api"), self._trusted)
+        return _endpoint_for(result.get("api"), self._trusted, self._url)

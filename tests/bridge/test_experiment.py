@@ -727,3 +727,17 @@ def test_noise_report_counts_a_diffless_mismatch_at_the_root() -> None:
 def test_observation_defaults() -> None:
     observation = Observation(name="x")
     assert not observation.raised and observation.diff == () and not observation.timed_out
+
+
+def test_a_timed_out_candidate_never_raises_even_in_raise_mode() -> None:
+    release = threading.Event()
+    published: list[Any] = []
+    experiment = Experiment("slow", raise_on_mismatch=True, timeout=0.05)
+    experiment.use(lambda: 1).try_(lambda: release.wait(5) and 1, name="slow")
+    experiment.publish(published.append)
+    try:
+        assert experiment.run() == 1
+    finally:
+        release.set()
+    (result,) = published
+    assert result.outcome == "mismatched" and result.candidates[0].timed_out

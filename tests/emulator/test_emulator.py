@@ -238,3 +238,67 @@ def test_the_assumptions_document_covers_every_area() -> None:
     documented = " ".join(a.assumed for a in areas["json-rpc protocol"])
     assert "-32700" in documented and "array" in documented
     assert len(SERVER_ASSUMPTIONS) <= len(areas["json-rpc protocol"])
+
+
+def test_served_discovery_points_back_at_the_loopback_server(
+    emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A proxy in the environment must not see loopback traffic (it would carry Basic auth in
+    # the clear); this one is a closed loopback port, so using it would fail the test.
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")
+    monkeypatch.setenv("http_proxy", "http://127.0.0.1:9")
+    with emulator.serve() as urls:
+        api = rpc(discovery_url=urls.discovery)
+        assert api.endpoint == urls.rpc
+        assert api.findLeads() == []
+        assert rest(base_url=urls.rest).stagesets.list().records
+
+
+class _Redirector(BaseHTTPRequestHandler):
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self.send_response(302)
+        self.send_header("Location", "http://127.0.0.1:9/elsewhere")  # closed loopback port
+        self.end_headers()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return
+
+
+def test_webhook_redirects_and_proxies_are_never_followed(
+    emulator: Emulator, mock: responses.RequestsMock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("http_proxy", "http://127.0.0.1:9")
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Redirector)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        emulator.register_webhook(f"http://127.0.0.1:{server.server_address[1]}/hook")
+        rpc().newLead({"description": "redirected"})
+        assert emulator.webhooks.flush(timeout=10)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert [d.status for d in emulator.webhooks.deliveries] == [302]
+
+
+def test_a_broken_snapshot_is_refused_and_changes_nothing(tmp_path: Path) -> None:
+    emu = Emulator()
+    emu.seed(20, random_seed=2)
+    before = to_data(emu.store.state())
+    broken = tmp_path / "broken.json"
+    broken.write_text(json.dumps({"format": "nutshell-emulator-snapshot/1",
+                                  "state": {"$map": [["live", {"$map": []}]]}}))  # fmt: skip
+    with pytest.raises(errors.UsageError, match="missing"):
+        emu.restore(broken)
+    assert to_data(emu.store.state()) == before
+
+
+def test_snapshots_never_hold_a_usable_api_key(tmp_path: Path) -> None:
+    emu = Emulator()
+    path = tmp_path / "state.json"
+    emu.snapshot(path)
+    assert emu.api_key not in path.read_text(encoding="utf-8")
+    other = Emulator(api_key="another-key-000000000")
+    other.restore(path)
+    assert other.store.authenticate(emu.email, emu.api_key) is not None

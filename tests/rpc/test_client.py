@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 import responses
 
 from nutshell_core import errors
@@ -275,3 +276,32 @@ def test_plain_http_endpoint_off_loopback_is_refused() -> None:
     with pytest.raises(errors.InsecureTransportError):
         make_api(endpoint="http://app.nutshell.com/api/v1/json")
     make_api(endpoint="http://127.0.0.1:8080/api/v1/json")  # loopback is fine (the emulator)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"result": 1, "id": true, "error": null}',
+        '{"result": 1, "id": 1.0, "error": null}',
+        '{"result": 1, "id": "1", "error": null}',
+        '{"result": NaN, "id": 1, "error": null}',
+    ],
+)
+@responses.activate
+def test_echoed_ids_and_values_must_be_exact_json(body: str) -> None:
+    responses.post(ENDPOINT, body=body, status=200, content_type="application/json")
+    with pytest.raises(errors.MalformedResponseError):
+        make_api(endpoint=ENDPOINT).findLeads()
+
+
+@responses.activate
+def test_an_edit_that_timed_out_after_sending_is_not_resent() -> None:
+    responses.post(ENDPOINT, body=requests.exceptions.ReadTimeout("slow"))
+    responses.add_callback(
+        responses.POST,
+        ENDPOINT,
+        callback=rpc_answer(error={"code": 409, "message": "rev key is out-of-date"}, status=409),
+    )
+    with pytest.raises(errors.OutcomeUnknownError, match="unknown"):
+        make_api(endpoint=ENDPOINT).editLead(1003, "REV_IGNORE", {"note": "called"})
+    assert len(responses.calls) == 1
