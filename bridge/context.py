@@ -17,7 +17,7 @@ import attrs
 
 from bridge.cache import REFERENCE_CLASSES, ReferenceCache
 from bridge.revs import REV_IGNORE, conflict, is_bridge_rev, rev_token
-from nutshell_core.catalog import RPC_METHODS, RpcMethod
+from nutshell_core.catalog import RPC_METHODS, Access, Returns, RpcMethod
 from nutshell_core.errors import NotBridgeable, NotFoundError
 from nutshell_core.model import Record, Ref, User, entity_class
 from nutshell_rest import RestClient
@@ -145,7 +145,14 @@ class BridgeContext:
     def rpc_getter(entity: str) -> str:
         """The RPC method that reads one record of ``entity`` (``getLead``)."""
         for row in RPC_METHODS.values():
-            if row.entity == entity and row.name.startswith("get"):
+            # The catalog's shape of a getter: a read answering one record, keyed by an id.
+            if (
+                row.entity == entity
+                and row.access is Access.READ
+                and row.returns is Returns.RECORD
+                and row.params
+                and row.params[0].name.endswith("Id")
+            ):
                 return row.name
         raise NotBridgeable(f"no RPC get method for {entity}", entity, "no getter")
 

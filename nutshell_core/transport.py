@@ -500,8 +500,9 @@ class Transport:
     does no I/O. A session passed in is used as is (it must not retry or follow redirects on its
     own; the default ``requests`` adapter does neither) and is not closed by :meth:`close`.
     ``sleep``, ``clock`` (monotonic seconds), ``random`` (0 <= x < 1) and ``now`` (aware
-    wall-clock time, for ``Retry-After`` dates) are injectable for tests. Like the session it
-    wraps, a transport is meant for one thread at a time.
+    wall-clock time, for ``Retry-After`` dates) are injectable for tests. A transport keeps no
+    per-request state: concurrent requests share only the session's connection pool, which
+    urllib3 makes thread-safe (the bridge's shadow mode sends from two threads at once).
     """
 
     def __init__(
