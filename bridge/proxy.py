@@ -1,0 +1,331 @@
+"""A local JSON-RPC endpoint answering legacy calls through the bridge (`nutshell-migrate proxy`).
+
+Integrations written in any language keep speaking Nutshell's JSON-RPC protocol; they only point
+their endpoint (``/api/v1/json``) or their discovery URL (``/v1/json``) at the proxy. Each call is
+answered by a :class:`bridge.NutshellAPI` built from the caller's own Basic-auth credentials, so
+the routes move methods to REST one at a time while the integration stays untouched.
+
+* :class:`BridgeBackend` is the :class:`~nutshell_rpc.server.RpcBackend` the protocol handling
+  of :class:`~nutshell_rpc.server.RpcServer` dispatches to;
+* :func:`serve` runs it on a loopback address with a threaded WSGI server.
+
+Credentials are never logged, printed or kept in a readable cache key: clients are cached by a
+digest of the credential pair, and a pair the upstream rejects is dropped from the cache.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import socket
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from socketserver import ThreadingMixIn
+from typing import Any
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
+
+import attrs
+
+from bridge.api import NutshellAPI
+from bridge.routes import Routes
+from nutshell_core.catalog import RpcMethod
+from nutshell_core.errors import (
+    AuthenticationError,
+    ConfigurationError,
+    ConnectError,
+    MalformedResponseError,
+    ServerError,
+    TransportError,
+    UsageError,
+)
+from nutshell_core.errors import TimeoutError as UpstreamTimeout
+from nutshell_core.transport import check_url_is_safe, is_loopback_host
+from nutshell_rpc.server import RpcBackend, RpcServer
+
+__all__ = [
+    "DISCOVERY_PATH",
+    "RPC_PATH",
+    "BridgeBackend",
+    "BridgePrincipal",
+    "ProxyApp",
+    "ProxyUrls",
+    "serve",
+]
+
+log = logging.getLogger(__name__)
+
+RPC_PATH = "/api/v1/json"
+DISCOVERY_PATH = "/v1/json"
+
+#: Request bodies above this are refused: legacy calls are small, and the proxy must not be made
+#: to buffer arbitrary amounts of memory.
+MAX_BODY = 10 * 1024 * 1024
+
+#: How many credential pairs keep a client (and its connection pools) alive at once.
+DEFAULT_MAX_CLIENTS = 64
+
+ApiFactory = Callable[[str, str], NutshellAPI]
+
+
+@attrs.frozen(eq=False)
+class BridgePrincipal:
+    """An authenticated caller: the bridge client built from its credentials."""
+
+    api: NutshellAPI
+    # A digest of the credential pair, never the key itself: it names the cache entry.
+    digest: bytes = attrs.field(repr=False)
+
+
+def _digest(username: str, api_key: str) -> bytes:
+    # Length-prefixed so ("a:b", "c") and ("a", "b:c") can never share an entry.
+    user = username.encode("utf-8", "surrogatepass")
+    key = api_key.encode("utf-8", "surrogatepass")
+    return hashlib.sha256(len(user).to_bytes(8, "big") + user + key).digest()
+
+
+class BridgeBackend(RpcBackend):
+    """Answers JSON-RPC calls with a per-caller :class:`bridge.NutshellAPI`.
+
+    ``api_host`` is what discovery answers (the proxy's own ``host:port``), so a legacy client
+    that discovers its endpoint through the proxy keeps talking to the proxy. ``upstream_rpc``
+    and ``upstream_rest`` are where the bridge sends calls (Nutshell's own hosts when omitted);
+    ``routes`` default to ``NUTSHELL_BRIDGE_ROUTES``, read once here so a bad value fails at
+    start-up rather than on the first call.
+    """
+
+    def __init__(
+        self,
+        *,
+        api_host: str,
+        upstream_rpc: str | None = None,
+        upstream_rest: str | None = None,
+        routes: Routes | None = None,
+        max_clients: int = DEFAULT_MAX_CLIENTS,
+        api_factory: ApiFactory | None = None,
+    ) -> None:
+        if max_clients < 1:
+            raise ConfigurationError("max_clients must be at least 1")
+        for url in (upstream_rpc, upstream_rest):
+            if url is not None:
+                check_url_is_safe(url)
+        self._api_host = api_host
+        self._upstream_rpc = upstream_rpc
+        self._upstream_rest = upstream_rest
+        self.routes = routes if routes is not None else Routes.from_env()
+        self._max_clients = max_clients
+        self._factory = api_factory or self._bridge_api
+        self._clients: OrderedDict[bytes, BridgePrincipal] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"BridgeBackend(api_host={self._api_host!r}, clients={len(self._clients)})"
+
+    def _bridge_api(self, username: str, api_key: str) -> NutshellAPI:
+        return NutshellAPI(
+            username,
+            api_key,
+            endpoint=self._upstream_rpc,
+            rest_base_url=self._upstream_rest,
+            routes=self.routes,
+        )
+
+    # -- RpcBackend ----------------------------------------------------------------------------
+
+    def authenticate(self, username: str, api_key: str) -> BridgePrincipal | None:
+        """The cached principal for this credential pair, created on first use.
+
+        The upstream API checks the credentials on the first call; a pair it rejects is dropped
+        again by :meth:`dispatch`, so bad keys cannot pile up clients.
+        """
+        if not username or not api_key:
+            return None
+        digest = _digest(username, api_key)
+        evicted: list[BridgePrincipal] = []
+        with self._lock:
+            principal = self._clients.get(digest)
+            if principal is not None:
+                self._clients.move_to_end(digest)
+                return principal
+            try:
+                api = self._factory(username, api_key)
+            except ConfigurationError:
+                # Credentials the client refuses to send (control characters and the like)
+                # are answered like unknown ones.
+                return None
+            principal = BridgePrincipal(api, digest)
+            self._clients[digest] = principal
+            while len(self._clients) > self._max_clients:
+                evicted.append(self._clients.popitem(last=False)[1])
+        for old in evicted:
+            old.api.close()
+        return principal
+
+    def discover(self, username: str) -> Mapping[str, Any]:
+        """``getApiForUsername``: every role is the proxy itself, whoever asks."""
+        host = self._api_host
+        return {"iphone": host, "mobile": host, "api": host, "login": host}
+
+    def implements(self, method: RpcMethod) -> bool:
+        """True for every catalog method: the routes decide who answers, not the proxy."""
+        return True
+
+    def dispatch(self, method: RpcMethod, params: Mapping[str, Any], principal: Any) -> Any:
+        """Run one call through the caller's bridge; API errors reach the caller as JSON-RPC."""
+        if not isinstance(principal, BridgePrincipal):
+            raise AuthenticationError("API key not found", status=401, code=401)
+        try:
+            return principal.api.call_named(method, params)
+        except AuthenticationError:
+            self._forget(principal)
+            raise
+        except ConnectError as exc:
+            # The request never left: a caller may safely retry, so say "unavailable".
+            raise ServerError(
+                f"upstream unavailable: {exc.message}", status=503, code=503
+            ) from None
+        except UpstreamTimeout as exc:
+            # The message says whether a write may have happened; keep it for the caller.
+            raise ServerError(f"upstream timed out: {exc.message}", status=504, code=504) from None
+        except (TransportError, MalformedResponseError) as exc:
+            # Without this the server would report an upstream failure as the caller's bad params.
+            raise ServerError(f"upstream failed: {exc.message}", status=502, code=502) from None
+
+    # -- lifecycle -----------------------------------------------------------------------------
+
+    def _forget(self, principal: BridgePrincipal) -> None:
+        with self._lock:
+            if self._clients.get(principal.digest) is principal:
+                del self._clients[principal.digest]
+        principal.api.close()
+
+    def close(self) -> None:
+        """Close every cached client."""
+        with self._lock:
+            principals = list(self._clients.values())
+            self._clients.clear()
+        for principal in principals:
+            principal.api.close()
+
+
+def _json_error(
+    start_response: Callable[..., Any], status: str, code: int, message: str
+) -> list[bytes]:
+    body = {"result": None, "error": {"code": code, "message": message, "data": None}, "id": None}
+    payload = json.dumps(body).encode("utf-8")
+    start_response(status, [("Content-Type", "application/json; charset=utf-8")])
+    return [payload]
+
+
+class ProxyApp:
+    """The WSGI application: the JSON-RPC endpoint and discovery, nothing else."""
+
+    def __init__(self, server: RpcServer, *, max_body: int = MAX_BODY) -> None:
+        self._server = server
+        self._max_body = max_body
+
+    def __call__(
+        self, environ: Mapping[str, Any], start_response: Callable[..., Any]
+    ) -> Iterable[bytes]:
+        """Answer one request."""
+        path = (environ.get("PATH_INFO") or "/").rstrip("/") or "/"
+        if path not in (RPC_PATH, DISCOVERY_PATH):
+            return _json_error(start_response, "404 Not Found", 404, "Not Found")
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            return _json_error(start_response, "400 Bad Request", -32600, "Invalid Request")
+        if length > self._max_body:
+            return _json_error(start_response, "413 Content Too Large", -32600, "Request too large")
+        return self._server.wsgi(environ, start_response)
+
+
+@attrs.frozen
+class ProxyUrls:
+    """Where a served proxy listens."""
+
+    base: str
+
+    @property
+    def rpc(self) -> str:
+        """The JSON-RPC endpoint (``/api/v1/json``)."""
+        return self.base + RPC_PATH
+
+    @property
+    def discovery(self) -> str:
+        """The discovery endpoint (``/v1/json``)."""
+        return self.base + DISCOVERY_PATH
+
+
+class _ThreadingServer(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client hanging up mid-answer is routine for a proxy; no traceback on the console.
+        log.debug("connection from %s failed", client_address, exc_info=True)
+
+
+class _ThreadingServer6(_ThreadingServer):
+    address_family = socket.AF_INET6
+
+
+class _QuietHandler(WSGIRequestHandler):
+    """No access log on stderr: the console is the operator's, not a request log."""
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return
+
+
+def _netloc(host: str, port: int) -> str:
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+@contextmanager
+def serve(
+    *,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    upstream_rpc: str | None = None,
+    upstream_rest: str | None = None,
+    routes: Routes | None = None,
+    max_clients: int = DEFAULT_MAX_CLIENTS,
+) -> Iterator[ProxyUrls]:
+    """Serve the proxy on a loopback address until the ``with`` block ends.
+
+    Only loopback is allowed: the proxy forwards whatever credentials it receives, and plain
+    http off this machine would expose them.
+    """
+    if not is_loopback_host(host):
+        raise UsageError(f"the proxy only listens on loopback addresses, not {host!r}")
+    for url in (upstream_rpc, upstream_rest):
+        if url is not None:
+            check_url_is_safe(url)
+    bind_host = host.strip().strip("[]")
+    server_class = _ThreadingServer6 if ":" in bind_host else _ThreadingServer
+    server = server_class((bind_host, port), _QuietHandler)
+    backend: BridgeBackend | None = None
+    try:
+        # The backend needs the bound port (an ephemeral one by default) for discovery.
+        bound_host, bound_port = str(server.server_address[0]), int(server.server_address[1])
+        netloc = _netloc(bound_host, bound_port)
+        backend = BridgeBackend(
+            api_host=netloc,
+            upstream_rpc=upstream_rpc,
+            upstream_rest=upstream_rest,
+            routes=routes,
+            max_clients=max_clients,
+        )
+        server.set_app(ProxyApp(RpcServer(backend)))
+        thread = threading.Thread(target=server.serve_forever, name="bridge-proxy", daemon=True)
+        thread.start()
+        try:
+            yield ProxyUrls(base=f"http://{netloc}")
+        finally:
+            server.shutdown()
+            thread.join(timeout=5)
+    finally:
+        server.server_close()
+        if backend is not None:
+            backend.close()
