@@ -158,7 +158,9 @@ class BridgeContext:
 
     def check_rev(self, method: RpcMethod, record_id: int, rev: Any) -> None:
         """Refuse a stale rev with the RPC API's 409, whichever route issued it."""
-        if rev == REV_IGNORE:
+        if rev == REV_IGNORE or rev is None:
+            # A null rev is accepted by the RPC API's front as "no check" (real clients send
+            # `rev: null`); the REST route does the same so both routes answer alike.
             return
         cls = entity_class(method.entity or "")
         if is_bridge_rev(rev):

@@ -277,3 +277,16 @@ def test_the_plugin_works_in_a_separate_project(pytester: pytest.Pytester) -> No
         "-p", "no:cacheprovider", "--nutshell-seed-records", "40"
     )
     result.assert_outcomes(passed=2)
+
+
+def test_a_null_rev_is_treated_alike_on_both_routes(emulator: Emulator) -> None:
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        emulator.mount(mock)
+        direct = RpcAPI(DEFAULT_EMAIL, DEFAULT_API_KEY, endpoint=ENDPOINT)
+        lead_id = direct.findLeads()[0]["id"]
+        via_rpc = direct.editLead(lead_id, None, {"description": "null rev, rpc"})
+        via_rest = make_bridge({"editLead": "rest"}).editLead(
+            lead_id, None, {"description": "null rev, rest"}
+        )
+    assert via_rpc["description"] == "null rev, rpc"
+    assert via_rest["description"] == "null rev, rest"
