@@ -30,7 +30,10 @@ ASSUMPTIONS: tuple[Assumption, ...] = (
     *_rows(
         "store",
         ("How revs progress", 'Revs start at "0" and rise by one on every write, any API.'),
-        ("Null rev on edit/delete", "A null rev skips the check, like REV_IGNORE (PD sends null); the bridge's REST route does the same."),
+        (
+            "Null rev on edit/delete",
+            "A null rev skips the check, like REV_IGNORE (PD sends null); the bridge's REST route does the same.",
+        ),
         ("Trash lifetime", "Deleted records can be restored for 30 days, then 404."),
         (
             "Deleted records on get*",
