@@ -16,9 +16,15 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from hypothesis import settings
 
 from nutshell_core import errors
 from nutshell_emulator import DEFAULT_API_KEY
+
+# Example counts bound the property tests; a wall-clock deadline per example would only make
+# them flaky on a shared, loaded machine.
+settings.register_profile("suite", deadline=None)
+settings.load_profile("suite")
 
 #: The keys tests authenticate with; each must stay secret everywhere.
 SECRETS = ("sekrit-KEY-123456", DEFAULT_API_KEY, "another-key-000000000")
