@@ -28,6 +28,7 @@ from typing import Any, ClassVar, Final, Literal, TypeVar, Union
 import attrs
 
 __all__ = [
+    "DEFAULT_POINT_LABELS",
     "ENTITIES",
     "UNSET",
     "Account",
@@ -36,9 +37,13 @@ __all__ = [
     "ActivityStatus",
     "ActivityType",
     "Address",
+    "Audience",
     "Competitor",
     "Contact",
+    "Correspondent",
+    "CustomField",
     "Email",
+    "EmailMessage",
     "Industry",
     "Lead",
     "LeadStatus",
@@ -194,6 +199,20 @@ class Email:
 
 
 @attrs.frozen(kw_only=True)
+class Correspondent:
+    """A sender or recipient of an :class:`EmailMessage`.
+
+    ``address`` is the email address; ``display`` the name shown for it (the header's name, or
+    the address itself when there was none); ``entity`` the contact or user the address was
+    matched to (None when it matched nobody).
+    """
+
+    address: str
+    display: Maybe[str | None] = UNSET
+    entity: Maybe[Ref | None] = UNSET
+
+
+@attrs.frozen(kw_only=True)
 class Url:
     """One web address of a contact or account."""
 
@@ -234,6 +253,17 @@ class Address:
     latitude: Maybe[float | None] = UNSET
     longitude: Maybe[float | None] = UNSET
     location_accuracy: Maybe[str | None] = UNSET
+
+
+#: The name REST gives a contact point that has no label of its own, by the point's class
+#: (recorded: ``{"name": "email"}``, ``"url"``, ``"address"``; ``"phone"`` is assumed). The
+#: legacy API keys such a value by its position instead, so both views read this one table.
+DEFAULT_POINT_LABELS: Final[Mapping[type, str]] = {
+    Email: "email",
+    Url: "url",
+    Phone: "phone",
+    Address: "address",
+}
 
 
 @attrs.frozen(kw_only=True)
@@ -438,6 +468,34 @@ class Note(Record):
 
 
 @attrs.frozen(kw_only=True)
+class EmailMessage(Record):
+    """An email on Nutshell's timeline: sent from the app or logged by BCC ("Email" in both APIs).
+
+    Named apart from :class:`Email`, the address value object. ``from_`` is the wire's
+    ``from`` (a Python keyword). ``body`` is the whole text (the RPC API sends it); ``excerpt``
+    is the REST API's shortened text. ``contacts``, ``users``, ``leads`` and ``accounts`` are
+    the records the email is filed on.
+    """
+
+    entity: ClassVar[str] = "Email"
+    rpc_type: ClassVar[str] = "Emails"
+    rest_type: ClassVar[str] = "emails"
+
+    subject: Maybe[str | None] = UNSET
+    body: Maybe[str | None] = UNSET
+    excerpt: Maybe[str | None] = UNSET
+    sent_time: Maybe[datetime | None] = UNSET
+    from_: Maybe[tuple[Correspondent, ...]] = UNSET
+    to: Maybe[tuple[Correspondent, ...]] = UNSET
+    cc: Maybe[tuple[Correspondent, ...]] = UNSET
+    contacts: Maybe[tuple[Ref, ...]] = UNSET
+    users: Maybe[tuple[Ref, ...]] = UNSET
+    leads: Maybe[tuple[Ref, ...]] = UNSET
+    accounts: Maybe[tuple[Ref, ...]] = UNSET
+    html_url: Maybe[str | None] = UNSET
+
+
+@attrs.frozen(kw_only=True)
 class Product(Record):
     """A product or service that can be attached to leads."""
 
@@ -617,6 +675,41 @@ class Competitor(_Named):
     rest_type: ClassVar[str] = "competitors"
 
 
+@attrs.frozen(kw_only=True)
+class CustomField(Record):
+    """The definition of a custom field on leads, contacts or accounts.
+
+    ``applies_to`` is the model class name of what the field is on (``"Lead"``...): neither
+    wire carries it in the definition (the RPC API groups definitions by type, REST serves
+    them per type), so the converters leave it unset and the reader of a list sets it.
+    ``field_type`` is REST's lowercase spelling (``"enum"``, ``"currency"``); ``choices`` maps
+    each choice's id to its label, in display order (enum fields only).
+    """
+
+    entity: ClassVar[str] = "CustomField"
+    rpc_type: ClassVar[str] = "CustomFields"
+    rest_type: ClassVar[str] = "customFields"
+
+    name: Maybe[str | None] = UNSET
+    title: Maybe[str | None] = UNSET
+    field_type: Maybe[str | None] = UNSET
+    applies_to: Maybe[str | None] = UNSET
+    is_multiple: Maybe[bool | None] = UNSET
+    position: Maybe[int | None] = UNSET
+    choices: Maybe[Mapping[str, str]] = UNSET
+
+
+@attrs.frozen(kw_only=True)
+class Audience(_Named):
+    """An email-marketing audience (REST ``emAudiences``)."""
+
+    entity: ClassVar[str] = "Audience"
+    rpc_type: ClassVar[str] = "Audiences"
+    rest_type: ClassVar[str] = "emAudiences"
+
+    is_web_fx: Maybe[bool | None] = UNSET
+
+
 #: Every record class by model name.
 ENTITIES: Mapping[str, type[Record]] = {
     cls.entity: cls
@@ -627,6 +720,7 @@ ENTITIES: Mapping[str, type[Record]] = {
         Activity,
         Task,
         Note,
+        EmailMessage,
         Product,
         ProductMap,
         Stageset,
@@ -642,6 +736,8 @@ ENTITIES: Mapping[str, type[Record]] = {
         AccountType,
         ActivityType,
         Competitor,
+        CustomField,
+        Audience,
     )
 }
 

@@ -64,12 +64,16 @@ ASSUMPTIONS: tuple[Assumption, ...] = (
         ("editNote by another user or after 24 h", "403 with code 403."),
         (
             "Methods not emulated",
-            "addEmail, newEmail, getEmail, editStep, findAudiences, findBackups, newBackup, findDelays, findOrigins, findSettings, getAnalyticsReport, getMobileSettings, getUpdateTimes, instanceData answer -32601.",
+            "addEmail, newEmail, editStep, findBackups, newBackup, findDelays, findOrigins, findSettings, getMobileSettings, getUpdateTimes, instanceData answer -32601.",
         ),
     ),
     *_rows(
         "json-rpc leads",
         ("Lead name", '"Lead–N" with an en dash (HULL), though 2024 recordings show a hyphen.'),
+        (
+            "Primary account",
+            "The first of a lead's accounts: primaryAccount shows it and accounts the others (HULL api_lead_get.json and biguscj7 findLeadsNonStub.json show a primaryAccount beside \"accounts\": []); a lead with accounts but none named primary shows its first, as its stub's primaryAccountName names it.",
+        ),
         (
             "New lead defaults",
             "Next number from 1000, default pipeline and first stage, open, confidence 0, caller as owner and creator, first market.",
@@ -111,7 +115,7 @@ ASSUMPTIONS: tuple[Assumption, ...] = (
         ("Contact without a name", "Named after its first email or phone."),
         (
             "creator/owner of API-created records",
-            "Null for contacts and accounts (recorded); leads get the caller.",
+            "Differs by API, as recorded: a contact or account created over JSON-RPC has no creator and no owner (2017 HULL api_contact_new.json, api_account_new.json); one created over REST has the caller as creator, and as owner unless the body names one (2025 POST /accounts recording: creator and owner 1-users, the actor of its create event; an explicit links.owner null is kept). Leads get the caller through either API. A record an integration created (an origin) has none: 3-contacts in the recorded events page.",
         ),
         (
             "Multi-value keys",
@@ -174,7 +178,10 @@ ASSUMPTIONS: tuple[Assumption, ...] = (
             "searchUniversal / searchByEmail",
             "Up to 10 of each type / exact case-insensitive email, up to 5 each.",
         ),
-        ("findCustomFields", "Entries {name, type} with the type guessed from values."),
+        (
+            "findCustomFields",
+            "Lists the stored definitions (see 'set-up data and reports'), not the names values happen to use.",
+        ),
         (
             "Time comparisons",
             ">=, <=, >, <, = (no prefix means =); a list is ANDed as a range; a bare date with = matches the UTC day.",
@@ -182,6 +189,84 @@ ASSUMPTIONS: tuple[Assumption, ...] = (
         (
             "filter: 1 (my team's leads)",
             "Owned by me, one of my teams, or a user sharing a team with me.",
+        ),
+    ),
+    *_rows(
+        "set-up data and reports",
+        (
+            "Legacy custom field definitions",
+            "{name, isMultiple, position, type, enumElements} under Leads, Contacts and Accounts, with no id, entityType or rev: the HULL connector's findCustomFields mock (fields-lead.e2e.spec.js), whose 'Application' field and value match its recorded lead (api_lead_get.json). describeCustomFields (RB's older name) answers the same.",
+        ),
+        (
+            "Custom field types",
+            "Legacy Text, Number, Currency, Date, Enum (the HULL mock's), Checkbox, Email, Phone, Url, Location; REST the same in lower case. Email, location, phone and url apply to leads only (OAS); a multiple-choice field is an enum with isMultiple.",
+        ),
+        (
+            "enumElements",
+            "Only enum fields carry it: choice id to label, listed by label (the HULL mock lists ids 3, 1, 2, 4 in label order).",
+        ),
+        (
+            "Custom field order and positions",
+            "Each type's fields by position, then name; a new field goes last (the highest position plus one).",
+        ),
+        (
+            "Custom field values",
+            "Kept as sent (strings, numbers, {currency, amount}, lists of labels, ISO dates) and shown alike by both APIs; not checked against the definitions.",
+        ),
+        (
+            "REST custom field definitions",
+            "OAS CustomField has only an id: definitions show {id 'n-customFields', type 'customFields', name, title, fieldType, isMultiple, choices}, the keys of CustomFieldCreateInput, with its 'type' renamed fieldType since every REST record's type is its resource type; choices are labels, without ids.",
+        ),
+        (
+            "POST /{entity}/customfield",
+            "200 with no body (OAS declares no content); name and type required, a duplicate name (any case), an unknown type, a lead-only type elsewhere or choices on a non-enum field are 400; title defaults to the name.",
+        ),
+        (
+            "GET /{entity}/{id}/customfields",
+            "One {id, type, name, value} per defined field the record has a value for, in field order, under customFields (OAS says a bare array for leads and contacts; the accounts row and rest-api.md name the key); values as stored, though OAS types them as strings (its description says they can be many types).",
+        ),
+        (
+            "Audiences",
+            "Legacy stubs {stub, id, rev, entityType 'Audiences', name} (the entity type by analogy with the other types; unrecorded); REST {id, type 'emAudiences', name, isWebFX} as POST /audiences answers it (OAS), listed in id order in an emAudiences envelope with counts (OAS says a bare array; rest-api.md names the key). POST needs a name and creates a non-WebFX audience.",
+        ),
+        (
+            "getAnalyticsReport",
+            "Only Effort (the recorded type) over '-d<N>' periods (biguscj7 sends -d30): the N UTC days ending today, and the N days before as the delta period. total_effort counts logged activities by the day they started; successful_effort those on a won lead (what the real series count is unrecorded). Pipeline and other period forms are 400 naming the parameter; options are accepted and ignored.",
+        ),
+        (
+            "Analytics filters",
+            "[{entityId, entityName}] with Users (participant or logger), Teams (any member) or Activity_Types: one kind ORed, kinds ANDed.",
+        ),
+        (
+            "Analytics numbers",
+            "Counts as strings, sum as a number, avg an integer when it divides evenly (PHP's /), min and max as strings (as recorded).",
+        ),
+        (
+            "GET /leads/report",
+            "reports: [{report: {id 'n-reports', key, name, prefix '$', data: [{bucket: ReportBucket}], summary}}] as OAS nests it. sales (won, by closedTime), losses (lost, by closedTime), newleads and custom (all, by createdTime), forecast (open, by dueTime); default sales by month. attribution, format other than json, and segmentByField productCategories or channels are 400 (not emulated).",
+        ),
+        (
+            "Lead report buckets",
+            "From the first to the last bucket with a lead, empty ones included: d and w (weeks from Monday) labelled by their first day, m '2024-03', q '2024-Q1', y '2024'; count the leads, total the sum of their values (times confidence with useConfidence), as {formatted, prefix, suffix, value}; bucketType time (summary for the total), bucketSubtype the gap, filters [], segments the segment's key. filter[...] and q select leads as on GET /leads.",
+        ),
+        (
+            "Lead report segments",
+            "One report per linked record (assignees, sources, tags, outcomes, competitors, products, territories), keyed by its REST id and named by it; leads with none in a 'none' report; a lead in several segments counts in each.",
+        ),
+        (
+            "Teams over REST",
+            "No /teams endpoint (OAS): users list their teams' ids in links.teams, and leads owned by a team show ownerType 'teams'.",
+        ),
+    ),
+    *_rows(
+        "seed",
+        (
+            "Seeded times",
+            "Seeded records, their writes and their events are dated from 2024-01-08 09:00 UTC on, and the account's defaults (first user, pipeline, outcomes, activity types, market) from 2024-01-01 09:00 UTC, whatever the wall clock: the same seed gives equal stores.",
+        ),
+        (
+            "Seeded trash",
+            "A lead, a contact, a company, a note and a task nothing else links to are deleted; with the wall clock they are past the 30 days, so undelete answers 404 while get* still returns them with deletedTime.",
         ),
     ),
     *_rows(
@@ -218,7 +303,7 @@ ASSUMPTIONS: tuple[Assumption, ...] = (
         ("Money", 'JSON numbers; formatted "" for zero, else like "$1,234.50".'),
         (
             "Contact points",
-            "Default labels; first is primary when none is; North American numbers parsed to E.164.",
+            "An unlabelled value is named by its kind (email, url, address recorded; phone assumed: model.DEFAULT_POINT_LABELS), and that name read back is no label: the legacy view keys such a value by its position, whichever API wrote it; first is primary when none is; North American numbers parsed to E.164.",
         ),
         (
             "Times present",
@@ -239,6 +324,10 @@ ASSUMPTIONS: tuple[Assumption, ...] = (
         ("Account create validation", "400 without name, phone, email, address or url."),
         ("Bad links / bodies", '400 "Invalid relationship" / "Invalid JSON".'),
         ("Lead name", "Follows the description on create, and on PATCH while the two were equal."),
+        (
+            "Primary account",
+            "The first of links.accounts. REST leads have no primary-account link (OAS POST /leads: links.accounts are the accounts 'the lead should be associated with'; the recorded lead 1003-leads lists one), yet Nutshell keeps one (OAS ListItem.primaryAccount): the order of links.accounts is the only place REST can say which. Reads list it first; POST and PATCH store the first as the primary account, and an unchanged order changes nothing.",
+        ),
         (
             "PATCH",
             "Read-only fields, move and copy are 400; add without /- is 400; removing a to-one sets null; unknown fields are custom fields on leads, contacts, accounts.",
@@ -280,6 +369,57 @@ ASSUMPTIONS: tuple[Assumption, ...] = (
             "One delivery per write, no count; payloads show the current state; link templates as in the samples.",
         ),
         ("Webhook targets", "Loopback addresses only: the emulator never sends traffic elsewhere."),
+        (
+            "entity_id with several ids",
+            "Comma-separated ids (entity_id=1-contacts,2-contacts) match the events of any of them, so the bridge reads a page of records' creation and modification times in one request; OAS documents one id.",
+        ),
+        (
+            "Events related to an entity",
+            "entity_id matches events whose payload is the entity, or a note (its parent), activity (its leads and participants) or email (the records it is filed on) on the entity's timeline: OAS says 'events related to a specific entity' under the tag 'Events (Timeline)'. Deleted payloads keep their relations.",
+        ),
+    ),
+    *_rows(
+        "emails",
+        (
+            "getEmail and findTimeline emails",
+            "One full shape, the recorded timeline emails': id, entityType, createdTime, sentTime, to, from, cc, subject, body, contacts, users, leads; no rev and no modifiedTime (none recorded). A deleted email is returned with deletedTime, as every get* does; timelines leave it out.",
+        ),
+        (
+            "Email stubs",
+            "Unrecorded (nothing embeds emails): stub, id, entityType, createdTime, sentTime, subject.",
+        ),
+        (
+            "Senders and recipients",
+            "{address, display, entity}: display is the header's name, else the address (recorded); entity {entityType, id as a string} (recorded) of the oldest contact with the address, else the user, else the oldest company; null when none.",
+        ),
+        (
+            "Filing",
+            "An email is filed on every contact, user and company with one of its addresses (the recorded email lists both contacts sharing bar@baz.com) and on the leads chosen when it was logged; links are stored, not recomputed when addresses change later.",
+        ),
+        (
+            "findTimeline",
+            "Notes on the record, activities with it as lead or participant, emails filed on it; orderBy 'time' is an activity's start, a note's date, an email's sentTime (else creation); HULL asks orderDirection DESC, as recorded (newest first). Always full records, at most 100 a page.",
+        ),
+        (
+            "REST email shape",
+            "GET /emails/{id} answers an emails[] envelope of the recorded events payload (OAS declares no content): no body but an excerpt, from/to/cc as 'Name <address>' strings (the bare address without a name), no links to contacts, users or leads; failedToSend, shareable, isAutomatedReply, isEmailAutomation false, shared true, numViews null.",
+        ),
+        (
+            "Excerpt",
+            "The body when at most 255 characters, else its first 252 and '...' (the recorded excerpt is 252 + 3).",
+        ),
+        (
+            "Listing emails",
+            "REST has no /emails list: a record's emails are found through GET /events?entity_id=... (see above).",
+        ),
+        (
+            "Emails and lastContactedDate",
+            "Not counted: lastContactedDate comes from logged activities only, and filing an email changes no record's rev or modifiedTime. The recorded lead's lastContactedDate and modifiedTime both equal its last email's time (api_findtimeline.json), so Nutshell probably counts emails and touches the lead; not emulated yet.",
+        ),
+        (
+            "Sending emails",
+            "newEmail and addEmail (RFC 822 text) are not emulated; emails come from the seed or the store.",
+        ),
     ),
 )
 

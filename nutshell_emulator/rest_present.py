@@ -21,7 +21,6 @@ from __future__ import annotations
 import base64
 import functools
 import hashlib
-import html
 import json
 import math
 import re
@@ -34,14 +33,18 @@ from urllib.parse import urlsplit
 import attrs
 
 from nutshell_core.model import (
+    DEFAULT_POINT_LABELS,
     ENTITIES,
     UNSET,
     Account,
     Activity,
     ActivityStatus,
     Address,
+    Audience,
     Contact,
+    CustomField,
     Email,
+    EmailMessage,
     Lead,
     LeadStatus,
     Market,
@@ -62,9 +65,13 @@ from nutshell_core.model import (
     Url,
     User,
 )
+from nutshell_emulator.emails import email_to_rest
+from nutshell_emulator.rest_reference import render_audience, render_custom_field
 from nutshell_emulator.store import Store, StoreEvent
 from nutshell_rest._codecs import dump_decimal
 from nutshell_rest.convert import id_for_ref
+from nutshell_rpc.inputs import note_html
+from nutshell_rpc.shapes import lead_accounts
 
 __all__ = [
     "COMPETITOR_MAPS",
@@ -194,12 +201,13 @@ def money(value: Any, *, default_currency: str = "USD") -> dict[str, Any] | None
     return {"amount": _amount(value.amount), "currency": currency, "formatted": formatted}
 
 
-def _email(item: Email | Url, default_label: str) -> dict[str, Any]:
-    return {
-        "isPrimary": bool(item.is_primary),
-        "name": _set(item.label) or default_label,
-        "value": item.value,
-    }
+def _label(item: Email | Url | Phone | Address) -> str:
+    """A contact point's name: its label, else REST's name for an unlabelled value."""
+    return _set(item.label) or DEFAULT_POINT_LABELS[type(item)]
+
+
+def _email(item: Email | Url) -> dict[str, Any]:
+    return {"isPrimary": bool(item.is_primary), "name": _label(item), "value": item.value}
 
 
 _EXTENSION = re.compile(r"\s*(?:x|ext\.?|extension)\s*(\d+)\s*$", re.IGNORECASE)
@@ -244,7 +252,7 @@ def _phone_value(phone: Phone) -> dict[str, Any]:
 def _phone(phone: Phone) -> dict[str, Any]:
     out: dict[str, Any] = {
         "isPrimary": bool(phone.is_primary),
-        "name": _set(phone.label) or "phone",
+        "name": _label(phone),
     }
     if not isinstance(phone.is_opted_out, Unset):
         out["isOptedOut"] = phone.is_opted_out
@@ -261,7 +269,7 @@ def _address(address: Address) -> dict[str, Any]:
     )
     return {
         "isPrimary": bool(address.is_primary),
-        "name": _set(address.label) or "address",
+        "name": _label(address),
         "value": {
             "location": location,
             "locationAccuracy": _set(address.location_accuracy),
@@ -280,10 +288,10 @@ def _address(address: Address) -> dict[str, Any]:
 def contact_points(record: Record) -> dict[str, list[dict[str, Any]]]:
     """``emails``, ``addresses``, ``phones`` and ``urls`` of a person or company."""
     return {
-        "emails": [_email(e, "email") for e in _set(getattr(record, "emails", UNSET)) or ()],
+        "emails": [_email(e) for e in _set(getattr(record, "emails", UNSET)) or ()],
         "addresses": [_address(a) for a in _set(getattr(record, "addresses", UNSET)) or ()],
         "phones": [_phone(p) for p in _set(getattr(record, "phones", UNSET)) or ()],
-        "urls": [_email(u, "url") for u in _set(getattr(record, "urls", UNSET)) or ()],
+        "urls": [_email(u) for u in _set(getattr(record, "urls", UNSET)) or ()],
     }
 
 
@@ -295,8 +303,9 @@ def _slug(name: str | None) -> str:
 
 
 def _note_html(body: str) -> str:
-    # PHP's htmlspecialchars spelling, as recorded ("can &#039;@ mention&#039;").
-    return html.escape(body).replace("&#x27;", "&#039;").replace("\n", "<br />")
+    # One rendering for both fronts: PHP's htmlspecialchars spelling, as recorded ("can
+    # &#039;@ mention&#039;"), newlines as "<br />" plus the newline (recorded legacy notes).
+    return note_html(body)
 
 
 def _initials(*words: str | None) -> str | None:
@@ -491,6 +500,10 @@ class RestPresenter:
             Product: self._product,
             ProductMap: self._product_map,
             Market: self._market,
+            EmailMessage: lambda email, _index: email_to_rest(self, email),
+            # Set-up data (nutshell_emulator.rest_reference).
+            CustomField: render_custom_field,
+            Audience: render_audience,
         }
 
     # -- public ----------------------------------------------------------------------------------
@@ -688,7 +701,8 @@ class RestPresenter:
         }
         self._custom(lead, out)
         links: Wire = {
-            "accounts": _unique(_ref_ids(lead.accounts) + _ref_ids([lead.primary_account])),
+            # The primary account first: REST has no other way to say which one it is.
+            "accounts": _unique(_ref_ids(lead_accounts(lead))),
             "contacts": _ref_ids(lead.contacts),
             "tags": _ref_ids(lead.tags),
             "sources": _ref_ids(lead.sources),

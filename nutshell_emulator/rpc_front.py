@@ -47,6 +47,7 @@ from nutshell_core.model import (
     Activity,
     ActivityStatus,
     Contact,
+    EmailMessage,
     Lead,
     LeadStatus,
     Market,
@@ -66,7 +67,9 @@ from nutshell_core.model import (
     entity_for_rpc_type,
 )
 from nutshell_emulator import rules
+from nutshell_emulator.emails import on_timeline, timeline_time
 from nutshell_emulator.rpc_input import StoreInputReader
+from nutshell_emulator.rpc_reference import HANDLERS as REFERENCE_HANDLERS
 from nutshell_emulator.store import Store
 from nutshell_rpc.inputs import (
     ParsedInput,
@@ -77,6 +80,7 @@ from nutshell_rpc.inputs import (
     read_id,
     read_ids,
     read_int,
+    read_number,
     read_text,
     read_time,
 )
@@ -108,6 +112,7 @@ _SERVED: Mapping[str, type[Record]] = {
         "Activity",
         "Task",
         "Note",
+        "Email",
         "Product",
         "User",
         "Team",
@@ -122,6 +127,7 @@ _SERVED: Mapping[str, type[Record]] = {
         "AccountType",
         "ActivityType",
         "Competitor",
+        "Audience",
     )
 }
 
@@ -689,13 +695,8 @@ def _discover(backend: EmulatorBackend, call: Call) -> Any:
 
 
 def _add(_backend: EmulatorBackend, call: Call) -> Any:
-    numbers: list[int | float] = []
-    for name in ("num1", "num2"):
-        value = call.params.get(name)
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise bad_input(name, "expected a number")
-        numbers.append(value)
-    return numbers[0] + numbers[1]
+    first = read_number(call.params.get("num1"), "num1")
+    return first + read_number(call.params.get("num2"), "num2")
 
 
 def _get_user(backend: EmulatorBackend, call: Call) -> Any:
@@ -804,10 +805,8 @@ def _find_timeline(backend: EmulatorBackend, call: Call) -> Any:
         raise bad_input("query.entityType", "expected Leads, Contacts or Accounts")
     record = backend.fetch(cls, read_id(query, "query"))
     items: list[Record] = [*notes_of(backend.store, record)]
-    for activity in backend.store.all(Activity):
-        links = (*_tuple(activity.leads), *_tuple(activity.participants))
-        if any(ref.entity == record.entity and ref.id == record.id for ref in links):
-            items.append(activity)
+    for cls in (Activity, EmailMessage):
+        items += [item for item in backend.store.all(cls) if on_timeline(item, record)]
     return backend.page(call, items, _TIMELINE_KEYS, full=True)
 
 
@@ -844,31 +843,6 @@ def _searcher(*classes: type[Record]) -> Handler:
     return handle
 
 
-def _custom_fields(backend: EmulatorBackend, _call: Call) -> Any:
-    """Field descriptions built from the custom field names in use (``{name, type}``)."""
-    out: dict[str, list[dict[str, Any]]] = {}
-    for key, cls in (("Leads", Lead), ("Contacts", Contact), ("Accounts", Account)):
-        fields: dict[str, str] = {}
-        for record in backend.store.all(cls):
-            values = getattr(record, "custom_fields", None)
-            for name, value in (values or {}).items():
-                fields.setdefault(name, _field_type(value))
-        out[key] = [{"name": n, "type": t} for n, t in sorted(fields.items())]
-    return out
-
-
-def _field_type(value: Any) -> str:
-    if isinstance(value, bool):
-        return "Checkbox"
-    if isinstance(value, int | float):
-        return "Number"
-    if isinstance(value, Mapping) and "amount" in value:
-        return "Currency"
-    if isinstance(value, list):
-        return "Multi-select"
-    return "Text"
-
-
 _SPECIAL: Mapping[str, Handler] = {
     "getApiForUsername": _discover,
     "add": _add,
@@ -884,8 +858,8 @@ _SPECIAL: Mapping[str, Handler] = {
     "searchContactsAndUsers": _searcher(Contact, User),
     "searchUsersAndTeams": _searcher(User, Team),
     "searchActivityParticipants": _searcher(User, Contact, Account),
-    "findCustomFields": _custom_fields,
-    "describeCustomFields": _custom_fields,
+    # Custom field definitions and reports (nutshell_emulator.rpc_reference).
+    **REFERENCE_HANDLERS,
 }
 
 _GENERIC: Mapping[str, Handler] = {
@@ -1260,10 +1234,7 @@ def _order_keys(cls: type[Record]) -> dict[str, SortKey]:
 
 
 def _timeline_time(_backend: EmulatorBackend, record: Record) -> Any:
-    if isinstance(record, Activity):
-        return record.start_time if isinstance(record.start_time, datetime) else None
-    when = getattr(record, "date", None)
-    return when if isinstance(when, datetime) else getattr(record, "created_time", None)
+    return timeline_time(record)
 
 
 _TIMELINE_KEYS: Mapping[str, SortKey] = {"time": _timeline_time, "id": _attr_key("id")}
@@ -1296,10 +1267,6 @@ def _bare(record: Record) -> Ref:
 
 def _same_ref(ref: object, record: Record) -> bool:
     return isinstance(ref, Ref) and ref.entity == record.entity and ref.id == record.id
-
-
-def _tuple(value: object) -> tuple[Ref, ...]:
-    return value if isinstance(value, tuple) else ()
 
 
 def _text_or(value: object) -> str:

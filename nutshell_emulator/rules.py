@@ -12,8 +12,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime, timezone
 from decimal import Decimal
-from typing import Any
+from typing import Any, Final
 
 import attrs
 
@@ -34,6 +35,7 @@ from nutshell_core.model import (
 from nutshell_emulator.store import Store
 
 __all__ = [
+    "ACCOUNT_CREATED",
     "DEFAULT_STAGES",
     "FIRST_LEAD_NUMBER",
     "close_lead",
@@ -44,6 +46,10 @@ __all__ = [
     "reopen_lead",
     "stages_of",
 ]
+
+#: When the emulated account and its reference data were created: a fixed moment, before any
+#: seeded record (:data:`nutshell_emulator.seed.SEED_EPOCH`).
+ACCOUNT_CREATED: Final = datetime(2024, 1, 1, 9, 0, tzinfo=timezone.utc)
 
 #: Nutshell numbers leads from 1000 ("Lead–1000").
 FIRST_LEAD_NUMBER = 1000
@@ -62,8 +68,12 @@ _ACTIVITY_TYPES = ("Phone call", "Meeting", "Email", "Virtual meeting")
 def install_defaults(
     store: Store, *, email: str = "owner@example.com", name: str = "Account Owner"
 ) -> User:
-    """Create what a new Nutshell account starts with; returns the first (admin) user."""
-    with store.transaction():
+    """Create what a new Nutshell account starts with; returns the first (admin) user.
+
+    The records are dated :data:`ACCOUNT_CREATED`, not the store's clock: the account exists
+    before the emulator starts, and two emulators (or two seeds) must start from equal stores.
+    """
+    with store.stamped(lambda: ACCOUNT_CREATED):
         first, _, last = name.partition(" ")
         user = store.insert(
             User(

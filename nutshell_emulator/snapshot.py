@@ -35,6 +35,7 @@ _CLASSES: dict[str, type[Any]] = {
         model.Ref,
         model.Money,
         model.Email,
+        model.Correspondent,
         model.Url,
         model.Phone,
         model.Address,

@@ -100,7 +100,24 @@ class Store:
 
     def now(self) -> datetime:
         """The store's clock."""
-        return self._clock()
+        with self._lock:
+            return self._clock()
+
+    @contextmanager
+    def stamped(self, clock: Callable[[], datetime]) -> Iterator[Store]:
+        """Hold the lock and date every write with ``clock`` instead of the store's own.
+
+        Seeding uses this so that seeded records, their revs' times and their events carry
+        times derived from the seed, never from the wall clock: the same seed gives the same
+        store. Other threads wait on the lock, so none of their writes takes a seeded time.
+        """
+        with self._lock:
+            saved = self._clock
+            self._clock = clock
+            try:
+                yield self
+            finally:
+                self._clock = saved
 
     def subscribe(self, listener: Callable[[StoreEvent], None]) -> None:
         """Call ``listener`` after every write (while the lock is held: keep it quick)."""
@@ -183,19 +200,23 @@ class Store:
             if record_id in table:
                 raise UsageError(f"{record.entity} {record_id} already exists")
             self._next_id[record.entity] = max(self._next_id.get(record.entity, 1), record_id + 1)
-            now = self._clock()
+            # A record given its creation time (seed data, imports) was last modified then
+            # too, and its create event happened then: the event log, REST's only source of
+            # creation and modification times, must agree with the record.
+            born = record.created_time if isinstance(record.created_time, datetime) else None
+            now = born or self._clock()
             stored = attrs.evolve(
                 record,
                 id=record_id,
                 rev="0",
                 stub=UNSET,
-                created_time=record.created_time if record.created_time else now,
+                created_time=now,
                 modified_time=now,
                 deleted_time=UNSET,
                 memo=None,
             )
             table[record_id] = stored
-            self._emit(action, stored, actor, ())
+            self._emit(action, stored, actor, (), at=now)
             return stored
 
     def check_rev(self, record: Record, rev: str | None) -> None:
@@ -229,14 +250,12 @@ class Store:
                 for k, v in changes.items()
                 if getattr(current, k) != v
             )
+            now = self._clock()
             updated = attrs.evolve(
-                current,
-                **changes,
-                rev=str(int(str(current.rev)) + 1),
-                modified_time=self._clock(),
+                current, **changes, rev=str(int(str(current.rev)) + 1), modified_time=now
             )
             self._live[cls.entity][record_id] = updated
-            self._emit(action, updated, actor, diff)
+            self._emit(action, updated, actor, diff, at=now)
             return updated
 
     def delete(
@@ -252,7 +271,7 @@ class Store:
             )
             del self._live[cls.entity][record_id]
             self._trash.setdefault(cls.entity, {})[record_id] = deleted
-            self._emit("delete", deleted, actor, ())
+            self._emit("delete", deleted, actor, (), at=now)
             return deleted
 
     def undelete(self, cls: type[R], record_id: int, *, actor: Ref | None = None) -> R:
@@ -272,24 +291,28 @@ class Store:
                     status=404,
                     code=404,
                 )
+            now = self._clock()
             restored = attrs.evolve(
-                deleted,
-                rev=str(int(str(deleted.rev)) + 1),
-                modified_time=self._clock(),
-                deleted_time=UNSET,
+                deleted, rev=str(int(str(deleted.rev)) + 1), modified_time=now, deleted_time=UNSET
             )
             del self._trash[cls.entity][record_id]
             self._live.setdefault(cls.entity, {})[record_id] = restored
-            self._emit("undelete", restored, actor, ())
+            self._emit("undelete", restored, actor, (), at=now)
             return restored
 
     def _emit(
-        self, action: str, record: Record, actor: Ref | None, changes: tuple[Change, ...]
+        self,
+        action: str,
+        record: Record,
+        actor: Ref | None,
+        changes: tuple[Change, ...],
+        *,
+        at: datetime | None = None,
     ) -> None:
         assert isinstance(record.id, int)
         event = StoreEvent(
             id=len(self._events) + 1,
-            time=self._clock(),
+            time=at or self._clock(),
             action=action,
             entity=record.entity,
             record_id=record.id,

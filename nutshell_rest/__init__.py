@@ -51,6 +51,7 @@ from nutshell_rest.errors import raise_for_response
 from nutshell_rest.paging import DEFAULT_MAX_PAGES, EventCursor, Page, Pager
 from nutshell_rest.patch import PATCH_MEDIA_TYPE, Patch, PatchOp, diff_inputs
 from nutshell_rest.query import MAX_PAGE_LIMIT, Query
+from nutshell_rest.tracking import RequestLog, SentRequest, track_requests
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -68,8 +69,10 @@ __all__ = [
     "Patch",
     "PatchOp",
     "Query",
+    "RequestLog",
     "Resource",
     "RestClient",
+    "SentRequest",
     "diff_inputs",
     "format_id",
     "parse_envelope",
@@ -81,5 +84,6 @@ __all__ = [
     "render_envelope",
     "resolve",
     "structure_record",
+    "track_requests",
     "unstructure_record",
 ]

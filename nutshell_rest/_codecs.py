@@ -552,14 +552,21 @@ def _dump_id(cls: type[Record], record: Record) -> Any:
 
 
 def type_field(cls: type[Record]) -> Field:
-    """The ``type`` key: checked against the class, rendered from it."""
+    """The ``type`` key: checked against the class, rendered from it, unless the record came
+    from REST without one (an envelope's array name typed it), so a round trip adds nothing."""
 
     def load(value: Any) -> Mapping[str, Any]:
         if _str(value).lower() != cls.rest_type.lower():
             raise ValueError(f"expected type {cls.rest_type!r}, got {value!r}")
         return {}
 
-    return Field("type", load, lambda record: cls.rest_type)
+    def dump(record: Record) -> Any:
+        memo = record.memo
+        if memo is not None and memo.wire == WIRE and "type" not in memo.order:
+            return UNSET
+        return cls.rest_type
+
+    return Field("type", load, dump)
 
 
 # -- links --------------------------------------------------------------------------------------

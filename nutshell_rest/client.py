@@ -28,6 +28,8 @@ import requests
 from nutshell_core.catalog import REST_OPERATIONS, Paging, RestOperation, rest_operation
 from nutshell_core.errors import (
     ConfigurationError,
+    ConnectError,
+    InsecureTransportError,
     InvalidRequestError,
     MalformedResponseError,
     NotFoundError,
@@ -62,6 +64,7 @@ from nutshell_rest.paging import (
 )
 from nutshell_rest.patch import PATCH_MEDIA_TYPE, Patch, diff_inputs, parse_patch
 from nutshell_rest.query import Query
+from nutshell_rest.tracking import record_request
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -126,6 +129,8 @@ DOCUMENT_STATUSES: Final = frozenset({"READY", "SENT", "REVOKED", "ACCEPTED", "A
 IdLike = int | str
 
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+#: Errors the transport raises only when a request certainly never left this machine.
+_NOT_SENT: Final = (ConnectError, InsecureTransportError, ConfigurationError, UsageError)
 _CLOSED_STATUSES: Final = frozenset({LeadStatus.WON, LeadStatus.LOST, LeadStatus.CANCELLED})
 
 # ---------------------------------------------------------------------------------------------
@@ -425,16 +430,25 @@ class RestClient:
         if op.method == "PATCH" and not any(k.lower() == "content-type" for k in send_headers):
             # Without this media type Nutshell answers 400 with a bare JSON string.
             send_headers["Content-Type"] = PATCH_MEDIA_TYPE
-        response = self._transport.request(
-            op.method,
-            self._base_url + path,
-            idempotent=op.idempotent,
-            json=json,
-            data=data,
-            params=list(params) if params else None,
-            headers=send_headers or None,
-            target=target,
-        )
+        reached = True
+        try:
+            response = self._transport.request(
+                op.method,
+                self._base_url + path,
+                idempotent=op.idempotent,
+                json=json,
+                data=data,
+                params=list(params) if params else None,
+                headers=send_headers or None,
+                target=target,
+            )
+        except _NOT_SENT:
+            reached = False  # refused before any I/O, or the connection was never made
+            raise
+        finally:
+            # Recorded for the caller's open request logs (see nutshell_rest.tracking), so the
+            # bridge knows whether this call's write may have reached the server.
+            record_request(op.method, path, reached=reached)
         raise_for_response(response, target)
         return response
 

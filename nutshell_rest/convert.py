@@ -31,8 +31,10 @@ from nutshell_core.model import (
     ActivityStatus,
     ActivityType,
     Address,
+    Audience,
     Competitor,
     Contact,
+    CustomField,
     Email,
     Industry,
     Lead,
@@ -94,6 +96,7 @@ from nutshell_rest._codecs import (
     type_field,
     unstructure_exact,
 )
+from nutshell_rest._email_codecs import EMAIL_MAP
 
 __all__ = [
     "REST_MAPS",
@@ -202,6 +205,21 @@ def _dump_channel(channel: int | None) -> dict[str, int] | None:
     return None if channel is None else {"value": channel}
 
 
+def _choices(value: Any) -> Mapping[str, str]:
+    """A custom field's ``choices``: a list of labels (OAS ``CustomFieldCreateInput``), keyed
+    here by position from 1, since REST names no choice ids."""
+    if not isinstance(value, list):
+        raise TypeError(f"expected a list of choices, got {type(value).__name__}")
+    labels = [load_text(item) for item in value]
+    if any(label is None for label in labels):
+        raise TypeError("a choice is not a string")
+    return {str(index): str(label) for index, label in enumerate(labels, start=1)}
+
+
+def _dump_choices(choices: Mapping[str, str]) -> list[str]:
+    return list(choices.values())
+
+
 def _record_map(
     cls: type[Record],
     fields: Sequence[Field] = (),
@@ -258,6 +276,45 @@ def _activity_rendered(record: Record, out: dict[str, Any]) -> dict[str, Any]:
     if status is not ActivityStatus.CANCELLED:
         out["isLogged"] = status is ActivityStatus.LOGGED
     out["isOverdue"] = status is ActivityStatus.OVERDUE
+    return out
+
+
+# -- a lead's primary account: the first of links.accounts -------------------------------------
+
+
+def _same_ref(one: Ref, other: Ref) -> bool:
+    return (one.entity, one.id) == (other.entity, other.id)
+
+
+def _lead_loaded(record: Record, data: Mapping[str, Any]) -> Record:
+    """A REST lead's primary account is the first of ``links.accounts`` (REST has no link of
+    its own for it; see the emulator's assumptions, "Primary account"); none when it has none.
+    """
+    assert isinstance(record, Lead)
+    accounts = record.accounts
+    if isinstance(accounts, Unset):
+        return record
+    return attrs.evolve(record, primary_account=accounts[0] if accounts else None)
+
+
+def _lead_rendered(record: Record, out: dict[str, Any]) -> dict[str, Any]:
+    """``links.accounts`` with the primary account first, the others after it in their order.
+
+    A lead read from REST already lists its primary account first, so its list is left as it
+    came (a wire round trip stays exact); a primary account the list does not start with (set
+    by a caller, or read from the legacy API) is moved or added to the front.
+    """
+    assert isinstance(record, Lead)
+    primary = record.primary_account
+    if not isinstance(primary, Ref):
+        return out
+    accounts = record.accounts if isinstance(record.accounts, tuple) else ()
+    if accounts and _same_ref(accounts[0], primary):
+        return out
+    ordered = [primary, *(ref for ref in accounts if not _same_ref(ref, primary))]
+    links = out.get("links")
+    out["links"] = {**(links if isinstance(links, Mapping) else {})}
+    out["links"]["accounts"] = [id_from_ref(ref) for ref in ordered]
     return out
 
 
@@ -348,7 +405,14 @@ _PRICE: Final = attr_field("price", "price", load_money, dump_money)
 _NAMED: Final = (_text("name"),)
 
 _MAPS: Final[tuple[RestMap, ...]] = (
-    _record_map(Lead, _LEAD_FIELDS, _LEAD_LINKS, times="object"),
+    _record_map(
+        Lead,
+        _LEAD_FIELDS,
+        _LEAD_LINKS,
+        times="object",
+        after_load=_lead_loaded,
+        after_render=_lead_rendered,
+    ),
     _record_map(
         Account,
         _PARTY_FIELDS,
@@ -384,6 +448,7 @@ _MAPS: Final[tuple[RestMap, ...]] = (
         (_text("body"), _text("bodyHtml", "body_html"), _text("bodyMarkup", "body_markup")),
         (_one("parent", None),),
     ),
+    EMAIL_MAP,
     _record_map(
         Product,
         (*_NAMED, _text("sku"), _text("unit"), _text("productType", "product_type"), _PRICE),
@@ -414,6 +479,19 @@ _MAPS: Final[tuple[RestMap, ...]] = (
         _record_map(cls, _NAMED)
         for cls in (Team, Market, Territory, Industry, AccountType, ActivityType, Competitor)
     ),
+    # The keys of OAS CustomFieldCreateInput; a definition's own kind is fieldType, since
+    # every REST record's ``type`` is its resource type.
+    _record_map(
+        CustomField,
+        (
+            *_NAMED,
+            _text("title"),
+            _text("fieldType", "field_type"),
+            _flag("isMultiple", "is_multiple"),
+            attr_field("choices", "choices", _choices, _dump_choices),
+        ),
+    ),
+    _record_map(Audience, (*_NAMED, _flag("isWebFX", "is_web_fx"))),
 )
 
 #: The REST map of every record class in ENTITIES.

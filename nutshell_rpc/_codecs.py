@@ -52,6 +52,8 @@ if TYPE_CHECKING:
     import cattrs
 
 __all__ = [
+    "FIELD_TYPES",
+    "FIELD_TYPE_CODES",
     "PRIMARY",
     "PRODUCT_CODES",
     "PRODUCT_TYPES",
@@ -310,6 +312,22 @@ _ADDRESS_KEYS = (
 )
 _opt_text = nullable(as_text)
 _opt_number = nullable(as_number)
+
+#: Custom field types as the RPC API spells them, by the REST spelling the model uses
+#: ("Enum" is in the HULL connector's findCustomFields example; the others follow its case).
+FIELD_TYPE_CODES = {
+    "text": "Text",
+    "number": "Number",
+    "currency": "Currency",
+    "date": "Date",
+    "enum": "Enum",
+    "checkbox": "Checkbox",
+    "email": "Email",
+    "phone": "Phone",
+    "url": "Url",
+    "location": "Location",
+}
+FIELD_TYPES = {code: name for name, code in FIELD_TYPE_CODES.items()}
 
 #: Product ``type`` codes and the REST names the model uses for them.
 PRODUCT_TYPES = {"0": "product", "1": "service"}
@@ -696,6 +714,20 @@ class FieldKit:
         def dump(record: Record) -> Any:
             kind = getattr(record, "product_type", UNSET)
             return PRODUCT_CODES.get(kind, kind) if isinstance(kind, str) else kind
+
+        return Field("type", load, dump)
+
+    def field_type(self) -> Field:
+        """A custom field's ``type`` (``"Enum"``) as the model's REST spelling (``"enum"``);
+        a type the table lacks is kept as it came."""
+
+        def load(value: Any) -> Mapping[str, Any]:
+            text = _opt_text(value)
+            return {"field_type": None if text is None else FIELD_TYPES.get(text, text)}
+
+        def dump(record: Record) -> Any:
+            kind = getattr(record, "field_type", UNSET)
+            return FIELD_TYPE_CODES.get(kind, kind) if isinstance(kind, str) else kind
 
         return Field("type", load, dump)
 

@@ -41,9 +41,12 @@ from nutshell_core.model import (
     ActivityStatus,
     ActivityType,
     Address,
+    Audience,
     Competitor,
     Contact,
+    CustomField,
     Email,
+    EmailMessage,
     Industry,
     Lead,
     LeadStatus,
@@ -103,6 +106,7 @@ from nutshell_rpc._codecs import (
     url_load,
     value_of,
 )
+from nutshell_rpc._email_codecs import correspondents_field
 
 __all__ = [
     "WIRE",
@@ -236,6 +240,19 @@ def _record_maps(k: FieldKit) -> dict[type[Record], RecordMap]:
             k.parent("contact", Contact),
             k.parent("account", Account),
         ),
+        # The order of the recorded emails (HULL api_findtimeline.json).
+        EmailMessage: (
+            k.time("sentTime", "sent_time"),
+            correspondents_field("to", "to"),
+            correspondents_field("from", "from_"),
+            correspondents_field("cc", "cc"),
+            k.text("subject"),
+            k.text("body"),
+            k.refs("contacts", "contacts", Contact),
+            k.refs("users", "users", User),
+            k.refs("leads", "leads", Lead),
+            k.refs("accounts", "accounts", Account),
+        ),
         Product: (
             *named,
             k.product_type(),
@@ -266,8 +283,26 @@ def _record_maps(k: FieldKit) -> dict[type[Record], RecordMap]:
             k.boolean("isAdministrator", "is_administrator"),
         ),
         Source: (*named, k.integer("channel")),
+        # The order of the HULL connector's findCustomFields example.
+        CustomField: (
+            *named,
+            k.boolean("isMultiple", "is_multiple"),
+            k.integer("position"),
+            k.field_type(),
+            k.mapping("enumElements", "choices"),
+        ),
     }
-    for cls in (Team, Tag, Market, Territory, Industry, AccountType, ActivityType, Competitor):
+    for cls in (
+        Team,
+        Tag,
+        Market,
+        Territory,
+        Industry,
+        AccountType,
+        ActivityType,
+        Competitor,
+        Audience,
+    ):
         body[cls] = named
     missing = set(_RECORD_CLASSES) - set(body)
     if missing:  # pragma: no cover - a model class added without an RPC table

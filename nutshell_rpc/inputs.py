@@ -95,6 +95,7 @@ __all__ = [
     "read_ids",
     "read_int",
     "read_money",
+    "read_number",
     "read_text",
     "read_time",
 ]
@@ -208,6 +209,13 @@ def read_int(value: Any, field: str) -> int:
     if isinstance(value, str) and re.fullmatch(r"[+-]?\d+", value.strip()):
         return int(value)
     raise bad_input(field, f"expected an integer, got {_kind(value)}")
+
+
+def read_number(value: Any, field: str) -> int | float:
+    """A JSON number (``add``'s operands); a boolean is not one, nor is a numeric string."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise bad_input(field, "expected a number")
+    return value
 
 
 def read_bool(value: Any, field: str) -> bool:

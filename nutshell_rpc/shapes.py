@@ -42,7 +42,10 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Protocol, TypeVar, runtime_checkable
 
+import attrs
+
 from nutshell_core.model import (
+    DEFAULT_POINT_LABELS,
     UNSET,
     Account,
     AccountType,
@@ -75,6 +78,12 @@ from nutshell_core.model import (
 )
 from nutshell_rpc._names import split_person_name
 from nutshell_rpc.convert import record_to_rpc, value_to_rpc
+from nutshell_rpc.inputs import note_html
+from nutshell_rpc.reference_shapes import FULL_LAYOUTS as _REFERENCE_FULL
+from nutshell_rpc.reference_shapes import STUB_LAYOUTS as _REFERENCE_STUB
+from nutshell_rpc.shapes_email import EMAIL_SOURCE_DEPENDENT
+from nutshell_rpc.shapes_email import FULL_LAYOUTS as _EMAIL_FULL
+from nutshell_rpc.shapes_email import STUB_LAYOUTS as _EMAIL_STUB
 
 __all__ = [
     "SOURCE_DEPENDENT_FIELDS",
@@ -87,6 +96,7 @@ __all__ = [
     "contact_leads",
     "lead_accounts",
     "lead_activities",
+    "legacy_points",
     "money_total",
     "notes_of",
     "product_lines",
@@ -156,6 +166,7 @@ SOURCE_DEPENDENT_FIELDS: Mapping[str, tuple[str, ...]] = {
     "Activities": ("lead", "leads"),  # lead stubs: completion, lastContactedDate...
     "Tasks": ("entity",),  # a lead stub when the task is on a lead
     "Notes": ("lead",),  # the parent lead's stub
+    "Emails": EMAIL_SOURCE_DEPENDENT,  # lead stubs
     "Products": ("prices",),  # the first market's id
     "Teams": ("users",),  # users that list the team
 }
@@ -181,13 +192,51 @@ def _same(ref: object, record: Record) -> bool:
     return isinstance(ref, Ref) and ref.entity == record.entity and ref.id == record.id
 
 
+# -- contact points -----------------------------------------------------------------------------
+
+_POINT_ATTRS = ("emails", "phones", "urls", "addresses")
+
+
+def legacy_points(record: Record) -> Record:
+    """``record`` with its contact points labelled as the legacy API keys them.
+
+    REST names a value that has no label by its kind (``{"name": "email"}``, ``"url"``,
+    ``"phone"``, ``"address"``: :data:`~nutshell_core.model.DEFAULT_POINT_LABELS`), and a REST
+    client writing back what it read stores that name; the legacy API keys an unlabelled value
+    by its position (``{"0": ..., "--primary": ...}``). So a value labelled with its kind's
+    default is unlabelled here, whichever API wrote it or read it: this is the one place the
+    legacy label is decided.
+    """
+    if not isinstance(record, Contact | Account):
+        return record  # a user's emails are plain strings: no labels to read
+    changes: dict[str, Any] = {}
+    for name in _POINT_ATTRS:
+        points = getattr(record, name, UNSET)
+        if not isinstance(points, tuple):
+            continue
+        relabelled = tuple(
+            attrs.evolve(p, label=UNSET)
+            if type(p) in DEFAULT_POINT_LABELS and p.label == DEFAULT_POINT_LABELS[type(p)]
+            else p
+            for p in points
+        )
+        if relabelled != points:
+            changes[name] = relabelled
+    return attrs.evolve(record, **changes) if changes else record
+
+
 # -- derived links ------------------------------------------------------------------------------
 # One side of each relation is stored; these read both directions from it. The other side is
 # found by scanning the source, so it is only as complete as the source.
 
 
 def lead_accounts(lead: Lead) -> list[Ref]:
-    """The lead's accounts: the primary one first, then the others."""
+    """The lead's accounts: the primary one first, then the others.
+
+    Both APIs read a lead's accounts in this order: the legacy API shows the first as
+    ``primaryAccount`` and the rest as ``accounts``; REST lists them all in ``links.accounts``
+    (see the emulator's assumptions, "Primary account").
+    """
     out = [lead.primary_account] if isinstance(lead.primary_account, Ref) else []
     out += [ref for ref in _refs(lead.accounts) if all(ref.id != o.id for o in out)]
     return out
@@ -234,14 +283,22 @@ def contact_accounts(source: RecordSource, contact: Contact) -> list[Ref]:
 
 
 def product_lines(source: RecordSource, lead: Lead) -> list[Ref]:
-    """The lead's products: its own links, plus product maps a REST writer stored apart."""
-    lines = list(_refs(lead.products))
+    """The lead's products: its own links, each with the product map that holds its quantity
+    and price when a REST writer stored one apart, plus maps the lead does not link."""
+    maps: dict[int | object, ProductMap] = {}
     for item in source.all(ProductMap):
         product = item.product if isinstance(item.product, Ref) else None
-        if product is None or not _same(item.lead, lead):
-            continue
-        if all(ref.id != product.id for ref in lines):
-            lines.append(Ref(entity="Product", id=product.id, name=item.name, record=item))
+        if product is not None and _same(item.lead, lead):
+            maps.setdefault(product.id, item)
+    lines = []
+    for link in _refs(lead.products):
+        mapping = maps.pop(link.id, None)
+        if mapping is not None and not isinstance(link.record, ProductMap):
+            link = attrs.evolve(link, record=mapping)  # noqa: PLW2901 - the line, completed
+        lines.append(link)
+    for product_id, item in maps.items():
+        if isinstance(product_id, int):
+            lines.append(Ref(entity="Product", id=product_id, name=item.name, record=item))
     return lines
 
 
@@ -307,7 +364,7 @@ class Presenter:
     def full(self, record: Record) -> dict[str, Any]:
         """The full record, as ``get*``, ``new*``, ``edit*`` and non-stub finds return it."""
         layout = _FULL.get(type(record), _named_full)
-        return self._finish(record, layout(self, record, record_to_rpc(record)))
+        return self._finish(record, layout(self, record, record_to_rpc(legacy_points(record))))
 
     def stub(self, record: Record) -> dict[str, Any]:
         """The stub, as ``find*`` returns it and as records embed each other."""
@@ -514,7 +571,9 @@ def _lead_full(p: Presenter, record: Record, base: dict[str, Any]) -> dict[str, 
         ],
         products=[_lead_product(p, ref) for ref in product_lines(p.source, lead)],
         contacts=[_lead_contact(p, ref) for ref in _refs(lead.contacts)],
-        accounts=[_lead_account(p, ref) for ref in _refs(lead.accounts)],
+        # The first of the lead's accounts is its primary one, shown apart (recordings show
+        # "accounts": [] beside a primary account): the others are listed here.
+        accounts=[_lead_account(p, ref) for ref in lead_accounts(lead)[1:]],
         tags=base.get("tags", []),
         mergedWith=None,
         mergedInto=[],
@@ -559,8 +618,13 @@ def _lead_product(p: Presenter, ref: Ref) -> dict[str, Any]:
         p.link(ref),
         relationship=_rel(ref),
         price=_money(price) if isinstance(price, Money) else None,
-        quantity=quantity if isinstance(quantity, int | float) else 1,
+        # REST keeps quantities as fractions (2.0); the legacy API shows whole ones as integers.
+        quantity=_whole(quantity) if isinstance(quantity, int | float) else 1,
     )
+
+
+def _whole(number: float) -> int | float:
+    return int(number) if isinstance(number, float) and number.is_integer() else number
 
 
 def _lead_contact(p: Presenter, ref: Ref) -> dict[str, Any]:
@@ -572,9 +636,11 @@ def _lead_contact(p: Presenter, ref: Ref) -> dict[str, Any]:
 
 
 def _primary_account(p: Presenter, lead: Lead) -> dict[str, Any] | None:
-    ref = lead.primary_account
-    if not isinstance(ref, Ref):
+    # A lead with accounts but none named primary shows its first (as its stub names it).
+    ordered = lead_accounts(lead)
+    if not ordered:
         return None
+    ref = ordered[0]
     return _lead_account(p, next((r for r in _refs(lead.accounts) if r.id == ref.id), ref))
 
 
@@ -833,7 +899,8 @@ def _note_body(p: Presenter, note: Note) -> dict[str, Any]:
         "createdTime": base.get("createdTime"),
         "note": base.get("note", ""),
         "noteMarkup": base.get("noteMarkup", base.get("note", "")),
-        "noteHtml": base.get("noteHtml", ""),
+        # Nutshell renders a note's HTML from its text when none was stored (recordings).
+        "noteHtml": base.get("noteHtml") or note_html(_text(base.get("note"), "") or ""),
         "user": p.link(note.user),
         "originId": 1,
         "date": base.get("date", base.get("createdTime")),
@@ -1009,6 +1076,8 @@ _FULL: Mapping[type[Record], _Layout] = {
     Stage: _stage_full,
     Stageset: _stageset_full,
     Outcome: _outcome_full,
+    **_REFERENCE_FULL,
+    **_EMAIL_FULL,
 }
 
 _STUB: Mapping[type[Record], _Layout] = {
@@ -1032,6 +1101,8 @@ _STUB: Mapping[type[Record], _Layout] = {
     Territory: _named_stub,
     AccountType: _named_stub,
     Tag: _named_stub,
+    **_REFERENCE_STUB,
+    **_EMAIL_STUB,
 }
 
 

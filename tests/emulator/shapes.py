@@ -3,7 +3,8 @@
 ``shape_diff(recorded, actual)`` compares *shapes*, not values: dict key sets (and the order of
 the keys both have), JSON value types, and list elements, each actual element against the
 recording's first element (or, in a list mixing record types, the first recorded element of
-the same ``entityType``). Every difference is one line, with a JSONPath-like location:
+the same ``entityType``; a list mixing scalar types, such as a ``[time, "count"]`` point, is a
+tuple compared position by position). Every difference is one line, with a JSONPath-like location:
 
     $.creator: missing key 'avatarUrl'
     $.products[*]: unexpected key 'sku'
@@ -75,6 +76,12 @@ def _diff_object(
         _diff(recorded[key], actual[key], f"{path}.{key}", out, order)
 
 
+def _is_tuple(items: list[Any]) -> bool:
+    """Scalars of more than one JSON type: a fixed-position tuple, not a list of alike items."""
+    kinds = {json_type(item) for item in items}
+    return len(kinds) > 1 and not kinds & {"object", "list", "null"}
+
+
 def _entity_type(value: Any) -> str | None:
     if isinstance(value, Mapping) and isinstance(value.get("entityType"), str):
         return str(value["entityType"])
@@ -88,6 +95,13 @@ def _diff_list(
         return  # an empty recording says nothing about element shapes
     if not actual:
         out.append(f"{path}: recorded {len(recorded)} item(s), got an empty list")
+        return
+    if _is_tuple(recorded):
+        # A list mixing scalar types is a tuple ([epoch ms, "count"] points): by position.
+        if len(actual) != len(recorded):
+            out.append(f"{path}: recorded {len(recorded)} item(s), got {len(actual)}")
+        for index, (want, got) in enumerate(zip(recorded, actual, strict=False)):
+            _diff(want, got, f"{path}[{index}]", out, order)
         return
     samples: dict[str | None, Any] = {}
     for item in recorded:

@@ -23,6 +23,7 @@ from nutshell_core.model import (
     AccountType,
     ActivityType,
     Competitor,
+    CustomField,
     Industry,
     Lead,
     LeadStatus,
@@ -122,7 +123,7 @@ def test_a_bad_key_is_401(rpc: Rpc) -> None:
 
 
 def test_unknown_and_unemulated_methods_are_404_method_not_found(rpc: Rpc) -> None:
-    for method in ("noSuchMethod", "findOrigins", "getAnalyticsReport"):
+    for method in ("noSuchMethod", "findOrigins", "findSettings"):
         status, body = rpc.send(method, {})
         assert (status, body["error"]["code"]) == (404, -32601), method
 
@@ -759,17 +760,27 @@ def test_get_user_defaults_to_the_caller(rpc: Rpc) -> None:
     assert [u["id"] for u in rpc("findUsers")] == [rpc.user.id]
 
 
-def test_custom_fields_are_described_from_the_names_in_use(rpc: Rpc) -> None:
+def test_custom_fields_list_the_definitions_and_values_merge_on_edit(rpc: Rpc) -> None:
+    for entity, name, kind, position in (
+        ("Lead", "Application", "text", 1),
+        ("Lead", "Budget", "currency", 2),
+        ("Account", "Employees", "number", 1),
+    ):
+        rpc.store.insert(
+            CustomField(name=name, field_type=kind, applies_to=entity, position=position)
+        )
     rpc(
         "newLead",
         lead={"customFields": {"Application": "Roof", "Budget": {"amount": 5, "currency": "USD"}}},
     )
-    rpc("newAccount", account={"name": "A", "customFields": {"Employees": 12}})
     fields = rpc("findCustomFields")
     assert fields == {
-        "Leads": [{"name": "Application", "type": "Text"}, {"name": "Budget", "type": "Currency"}],
+        "Leads": [
+            {"name": "Application", "isMultiple": False, "position": 1, "type": "Text"},
+            {"name": "Budget", "isMultiple": False, "position": 2, "type": "Currency"},
+        ],
         "Contacts": [],
-        "Accounts": [{"name": "Employees", "type": "Number"}],
+        "Accounts": [{"name": "Employees", "isMultiple": False, "position": 1, "type": "Number"}],
     }
     assert rpc("describeCustomFields") == fields
     lead = rpc("findLeads", stubResponses=False)[0]

@@ -27,6 +27,7 @@ from nutshell_core.model import (
     Account,
     Activity,
     Contact,
+    CustomField,
     Lead,
     Money,
     Note,
@@ -632,7 +633,8 @@ def test_custom_fields_and_list_views(rsps: responses.RequestsMock, api: RestCli
         BASE + "/contacts/list/fields",
         json={"properties": {"name": {"isFilterable": True}}},
     )
-    assert api.contacts.customfields(3).records == ({"name": "Favorite Number"},)
+    # Items of a customFields array are custom field definitions (their type by default).
+    assert api.contacts.customfields(3).records == (CustomField(name="Favorite Number"),)
     assert len(api.contacts.customfield_attributes().records) == 1
     api.contacts.create_customfield("Tier", "TEXT", choices=["A", "B"], is_multiple=True)
     assert body_of(sent(rsps)) == {

@@ -24,7 +24,9 @@ from nutshell_core.model import (
     ActivityStatus,
     Address,
     Contact,
+    Correspondent,
     Email,
+    EmailMessage,
     Lead,
     LeadStatus,
     Money,
@@ -256,6 +258,37 @@ def test_lead_in_event_payloads() -> None:
     assert "anticipatedClosedTime" in lead.extra
 
 
+def test_a_leads_primary_account_is_the_first_of_its_accounts() -> None:
+    wire = lead_wire(links={"accounts": ["7-accounts", "3-accounts"], "owner": "1-users"})
+    lead = structure_record(wire)
+    assert isinstance(lead, Lead)
+    assert lead.primary_account == Ref(entity="Account", id=7)
+    assert lead.accounts == (Ref(entity="Account", id=7), Ref(entity="Account", id=3))
+    assert json.dumps(unstructure_record(lead)) == json.dumps(wire)  # exact round trip
+    no_accounts = structure_record(lead_wire(links={"accounts": []}))
+    assert no_accounts.primary_account is None  # type: ignore[attr-defined]
+    assert structure_record(lead_wire()).primary_account is UNSET  # type: ignore[attr-defined]
+
+
+def test_a_new_primary_account_is_written_first() -> None:
+    lead = structure_record(lead_wire(links={"accounts": ["7-accounts", "3-accounts"]}))
+    assert isinstance(lead, Lead)
+    three, five = Ref(entity="Account", id=3), Ref(entity="Account", id=5)
+    moved = unstructure_record(attrs.evolve(lead, primary_account=three))
+    assert moved["links"]["accounts"] == ["3-accounts", "7-accounts"]
+    added = unstructure_record(attrs.evolve(lead, primary_account=five))
+    assert added["links"]["accounts"] == ["5-accounts", "7-accounts", "3-accounts"]
+    # A lead built from scratch, as the legacy API gives one: a primary account and others.
+    body = record_to_rest_input(Lead(primary_account=five, accounts=(three,)))
+    assert body == {"links": {"accounts": ["5-accounts", "3-accounts"]}}
+    assert record_to_rest_input(Lead(primary_account=five)) == {
+        "links": {"accounts": ["5-accounts"]}
+    }
+    assert structure_record(unstructure_record(Lead(primary_account=five))) == Lead(
+        primary_account=five, accounts=(five,)
+    )
+
+
 def test_other_payload_records() -> None:
     payloads = events_page().included["payloads"]
     activity = only(payloads, Activity, id=3)
@@ -284,8 +317,21 @@ def test_other_payload_records() -> None:
     assert address.location_accuracy == "8"
     assert address.latitude == pytest.approx(42.28126)
     assert address.longitude == pytest.approx(-83.74677)
-    (email,) = [item for item in payloads if isinstance(item, dict)]
-    assert email["id"] == "3-emails"  # the model has no emails entity: kept as sent
+    assert not [item for item in payloads if isinstance(item, dict)]  # every type is known
+    email = only(payloads, EmailMessage, id=3)
+    assert email.subject == "Welcome to Nutshell!"
+    assert email.sent_time is None
+    assert email.created_time == datetime.fromtimestamp(1755113219, UTC)
+    assert isinstance(email.excerpt, str) and email.excerpt.endswith("bcc@nutshell....")
+    assert email.body is UNSET  # REST sends an excerpt, never the whole body
+    assert email.from_ == (Correspondent(address="info@nutshell.com", display="Nutshell"),)
+    assert email.to == (
+        Correspondent(address="integration.test@withampersand.com", display="Integration Test"),
+    )
+    assert email.cc == ()
+    assert email.html_url == "https://app.nutshell.com/email/3"
+    # Members the model does not type (files, edition...) stay in the memo.
+    assert unstructure_record(email)["links"]["emailQueued"] is None
 
 
 def test_webhook_contact_phones_and_side_loads() -> None:
@@ -937,6 +983,14 @@ def times() -> st.SearchStrategy[Any]:
     return maybe(nullable(TIMES))
 
 
+def primary_first(lead: Lead) -> Lead:
+    """A lead as REST gives it back: links.accounts says which account is primary only by
+    putting it first, so the first account (none for no accounts) is the primary one."""
+    if not isinstance(lead.accounts, tuple):
+        return lead
+    return attrs.evolve(lead, primary_account=lead.accounts[0] if lead.accounts else None)
+
+
 RECORD_TIMES: dict[str, Any] = {
     "id": maybe(IDS),
     "created_time": times(),
@@ -973,7 +1027,7 @@ LEADS = st.builds(
     market=one("Market"),
     territory=one("Territory"),
     custom_fields=maybe(CUSTOM),
-)
+).map(primary_first)
 
 POINT: dict[str, Any] = {"label": maybe(TEXT), "is_primary": st.booleans()}
 PHONES = st.one_of(

@@ -23,7 +23,9 @@ from nutshell_core.model import (
     ActivityType,
     Address,
     Contact,
+    Correspondent,
     Email,
+    EmailMessage,
     Industry,
     Lead,
     LeadStatus,
@@ -105,7 +107,7 @@ EXPECTED: dict[str, Any] = {
     "hull/api_findmarkets.json": [Market],
     "hull/api_findproducts.json": [Product],
     "hull/api_findsources.json": [Source],
-    "hull/api_findtimeline.json": [dict, Note],
+    "hull/api_findtimeline.json": [EmailMessage, Note],
     "hull/api_findtimeline_empty.json": [],
     "hull/api_invalid_request.json": None,
     "hull/api_lead_get.json": Lead,
@@ -315,18 +317,38 @@ def test_reference_data_records() -> None:
     assert market == Market(stub=True, id=1, rev="0", name="U.S.")
 
 
-def test_timeline_keeps_unknown_entities_as_dicts_with_records_inside() -> None:
+def test_timeline_reads_emails_with_their_linked_records() -> None:
     timeline = value_from_rpc(result_of("hull/api_findtimeline.json"))
     email = timeline[0]
-    assert type(email) is dict and email["entityType"] == "Emails"
-    assert [type(c) for c in email["contacts"]] == [Contact, Contact]
-    assert email["contacts"][0].name == "Michal Raczka"
-    assert email["contacts"][0].person_name is UNSET  # a stub's name is a plain string
-    [lead] = email["leads"]
-    assert isinstance(lead, Lead) and lead.name == "Lead\u20131001" and lead.value is None
-    linked = email["to"][0]["entity"]
-    assert isinstance(linked, Contact) and linked.id == 11
-    assert value_to_rpc(linked) == {"entityType": "Contacts", "id": "11"}  # spelling kept
+    assert isinstance(email, EmailMessage)
+    assert (email.id, email.subject, email.body) == (
+        19,
+        "Second email test subject",
+        "Second email test body",
+    )
+    assert email.rev is UNSET and email.modified_time is UNSET  # emails carry neither
+    assert email.sent_time == datetime(2017, 12, 18, 11, 39, 56, tzinfo=UTC)
+    contacts = email.contacts
+    assert isinstance(contacts, tuple)
+    assert [type(c.record) for c in contacts] == [Contact, Contact]
+    assert contacts[0].record is not None and contacts[0].name == "Michal Raczka"
+    assert contacts[0].record.person_name is UNSET  # type: ignore[attr-defined]
+    [lead] = email.leads  # type: ignore[misc]
+    assert isinstance(lead.record, Lead) and lead.name == "Lead\u20131001"
+    assert lead.record.value is None
+    assert email.to == (
+        Correspondent(
+            address="bar@baz.com",
+            display="Michal Raczka",
+            entity=Ref(entity="Contact", id=11),
+        ),
+    )
+    assert email.from_ == (
+        Correspondent(address="foo@bar.com", display="Michal", entity=Ref(entity="User", id=1)),
+    )
+    assert email.cc == ()
+    # The id of a linked entity is a string on the wire, and stays one.
+    assert record_to_rpc(email)["to"][0]["entity"] == {"entityType": "Contacts", "id": "11"}
     note = timeline[-1]
     assert isinstance(note, Note)
     assert note.parent == Ref(entity="Contact", id=71, name="Michal Raczka")
@@ -599,7 +621,7 @@ def test_nested_errors_name_the_full_path() -> None:
         value_from_rpc([{"entityType": "Teams", "id": "abc"}])
 
 
-@pytest.mark.parametrize("raw", [[1, 2], "Leads", None, {"entityType": "Emails"}, {"id": 1}])
+@pytest.mark.parametrize("raw", [[1, 2], "Leads", None, {"entityType": "Files"}, {"id": 1}])
 def test_record_from_rpc_without_a_known_type_is_malformed(raw: Any) -> None:
     with pytest.raises(MalformedResponseError):
         record_from_rpc(raw)
