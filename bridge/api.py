@@ -9,16 +9,22 @@ moves to REST by changing its route. Routing, per method (see :mod:`bridge.route
   :class:`~nutshell_core.errors.NotBridgeable` naming the reason;
 * ``shadow`` / ``shadow-rest`` run both routes as a Scientist experiment, return the control's
   result and publish the comparison (declared differences are ignore rules);
-* ``rest-fallback`` answers through REST and falls back to RPC where REST cannot.
+* ``rest-fallback`` answers through REST and falls back to RPC where REST cannot: a read on
+  :class:`~nutshell_core.errors.NotBridgeable` or a transport or server failure; a write only
+  while no REST write of the call may have reached the server (a write whose outcome is unknown
+  must not run a second time through RPC), so any failure after that propagates.
 
 Revs work across routes: a rev the bridge issued is checked through REST before an RPC-routed
 edit, and an RPC rev is checked through RPC before a REST-routed one (:mod:`bridge.revs`).
+Every edit and delete, on either route, holds its record's lock from a registry shared by
+every bridge in the process (:mod:`bridge.locks`), so check and write are one step here.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -26,13 +32,15 @@ from bridge.cache import DEFAULT_TTL, ReferenceCache
 from bridge.context import BridgeContext
 from bridge.diff import from_differences
 from bridge.experiment import Experiment
+from bridge.locks import DEFAULT_LOCK_TIMEOUT, RECORD_LOCKS, RecordLocks
 from bridge.registry import Registry, Translator
 from bridge.revs import is_bridge_rev
-from bridge.routes import Mode, Routes
+from bridge.routes import Mode, Routes, calls_rpc_beside_rest
+from bridge.times import EventTimes, LegacyReference
 from nutshell_core.calls import bind_call
-from nutshell_core.catalog import RpcMethod, rpc_method
+from nutshell_core.catalog import Access, RpcMethod, rpc_method
 from nutshell_core.errors import NotBridgeable, ServerError, TransportError
-from nutshell_rest import RestClient
+from nutshell_rest import RestClient, track_requests
 from nutshell_rest.client import DEFAULT_BASE_URL
 from nutshell_rpc import NutshellAPI as RpcAPI
 from nutshell_rpc._legacy import LegacyMethods
@@ -54,6 +62,24 @@ def _rest_base(explicit: str | None, endpoint: str | None) -> str:
         parts = urlsplit(endpoint)
         return f"{parts.scheme}://{parts.netloc}/rest"
     return DEFAULT_BASE_URL
+
+
+def _record_of(row: RpcMethod, params: Mapping[str, Any]) -> tuple[str, int] | None:
+    """The record an edit or delete writes (``("Contact", 3)``), or None for other calls.
+
+    An id the call would refuse anyway (not a positive integer) locks nothing: the route
+    answers with its own error.
+    """
+    if row.access is not Access.WRITE or row.entity is None or len(row.params) < 2:
+        return None
+    if row.params[1].name != "rev" or not row.params[0].name.endswith("Id"):
+        return None
+    value = params.get(row.params[0].name)
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        return None
+    return row.entity, value
 
 
 def _default_registry() -> Registry:
@@ -80,6 +106,10 @@ class NutshellAPI(LegacyMethods):
         raise_on_mismatch: bool = False,
         shadow_timeout: float = 5.0,
         cache_ttl: float = DEFAULT_TTL,
+        lean: bool = False,
+        legacy_reference: bool | None = None,
+        locks: RecordLocks | None = None,
+        lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
         sleep: Callable[[float], None] = time.sleep,
         **rpc_options: Any,
     ) -> None:
@@ -97,14 +127,34 @@ class NutshellAPI(LegacyMethods):
         )
         self.context = BridgeContext(
             rest=self._rest,
-            cache=ReferenceCache(self._rest, ttl=cache_ttl),
+            cache=ReferenceCache(
+                self._rest,
+                ttl=cache_ttl,
+                times=None if lean else EventTimes(self._rest),
+                legacy=LegacyReference(self._rpc)
+                if self._legacy_reference(legacy_reference)
+                else None,
+            ),
             username=username,
             rpc=self._rpc,
+            lean=lean,
         )
+        # Shared with every other bridge in the process unless the caller gives its own.
+        self._locks = RECORD_LOCKS if locks is None else locks
+        self._lock_timeout = lock_timeout
         self._publishers = tuple(publishers)
         self._raise_on_mismatch = raise_on_mismatch
         self._shadow_timeout = shadow_timeout
         self._username = username
+
+    def _legacy_reference(self, wanted: bool | None) -> bool:
+        """Whether reference data REST lacks is read from the JSON-RPC API.
+
+        Asked for (True) or refused (False) explicitly; by default (None) on when the routes
+        already answer through the JSON-RPC API beside REST (``rest-fallback``, ``shadow``,
+        ``shadow-rest``), off for routes that use REST alone.
+        """
+        return wanted if wanted is not None else calls_rpc_beside_rest(self.routes)
 
     def __repr__(self) -> str:
         return f"bridge.NutshellAPI(username={self._username!r})"
@@ -142,22 +192,48 @@ class NutshellAPI(LegacyMethods):
         return self.call_named(row, bind_call(row, args, kwargs))
 
     def call_named(self, row: RpcMethod, params: Mapping[str, Any]) -> Any:
-        """Route already-bound named params."""
-        mode = self.routes.mode_for(row.name)
-        translator = self.registry[row.name]
-        if mode is Mode.RPC:
-            return self._via_rpc(row, params)
-        if mode is Mode.REST:
-            return translator(self.context, params)
-        if mode is Mode.REST_FALLBACK:
-            if not translator.supported:
+        """Route already-bound named params; an edit or delete holds its record's lock."""
+        with self._record_lock(row, params):
+            mode = self.routes.mode_for(row.name)
+            translator = self.registry[row.name]
+            if mode is Mode.RPC:
                 return self._via_rpc(row, params)
+            if mode is Mode.REST:
+                return translator(self.context, params)
+            if mode is Mode.REST_FALLBACK:
+                return self._rest_fallback(row, translator, params)
+            rest_first = mode is Mode.SHADOW_REST
+            return self._shadow(row, translator, params, rest_first=rest_first)
+
+    @contextmanager
+    def _record_lock(self, row: RpcMethod, params: Mapping[str, Any]) -> Iterator[None]:
+        # The rev check and the write must be one step for every bridge in the process, on
+        # both routes: an RPC-routed edit landing between a REST-routed check and its write
+        # would be overwritten without a 409.
+        record = _record_of(row, params)
+        if record is None:
+            yield
+            return
+        entity, record_id = record
+        with self._locks.hold(entity, record_id, timeout=self._lock_timeout, method=row.name):
+            yield
+
+    def _rest_fallback(
+        self, row: RpcMethod, translator: Translator, params: Mapping[str, Any]
+    ) -> Any:
+        """REST, else RPC: a read on any REST failure, a write only while none of its REST
+        writes may have reached the server (a write must never run twice)."""
+        if not translator.supported:
+            return self._via_rpc(row, params)
+        with track_requests() as sent:
             try:
                 return translator(self.context, params)
             except (NotBridgeable, TransportError, ServerError):
-                return self._via_rpc(row, params)
-        rest_first = mode is Mode.SHADOW_REST
-        return self._shadow(row, translator, params, rest_first=rest_first)
+                if row.access is Access.WRITE and sent.sent_write:
+                    # The write may have been applied (an outcome-unknown timeout, a 5xx after
+                    # the server acted): sending it again through RPC could apply it twice.
+                    raise
+        return self._via_rpc(row, params)
 
     def _via_rpc(self, row: RpcMethod, params: Mapping[str, Any]) -> Any:
         rev = params.get("rev")

@@ -13,7 +13,12 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
+import attrs
+
+from bridge.revs import rev_token
+from bridge.times import EventTimes, LegacyReference
 from nutshell_core.model import (
+    UNSET,
     AccountType,
     ActivityType,
     Competitor,
@@ -25,12 +30,13 @@ from nutshell_core.model import (
     Stage,
     Stageset,
     Tag,
+    Team,
     Territory,
     User,
 )
 from nutshell_rest import RestClient
 
-__all__ = ["DEFAULT_TTL", "REFERENCE_CLASSES", "ReferenceCache"]
+__all__ = ["DEFAULT_TTL", "REFERENCE_CLASSES", "TIMED_CLASSES", "ReferenceCache"]
 
 #: Seconds a cached list is trusted.
 DEFAULT_TTL = 300.0
@@ -52,6 +58,21 @@ REFERENCE_CLASSES: Mapping[type[Record], str] = {
 }
 
 
+#: Reference classes whose legacy shapes show times REST may not send (users' createdTime,
+#: markets' and pipelines' modifiedTime...): the event log (and, opted in, the legacy API)
+#: supplies them when a list is loaded.
+TIMED_CLASSES: frozenset[type[Record]] = frozenset(
+    {User, Market, Stageset, Source, Competitor, Tag}
+)
+
+
+def _stamped(record: Record) -> Record:
+    """A record carrying a bridge rev (the legacy API gives every record a string rev)."""
+    if record.rev is UNSET or record.rev is None:
+        return attrs.evolve(record, rev=rev_token(record))
+    return record
+
+
 class ReferenceCache:
     """TTL cache of reference lists read through a :class:`RestClient`."""
 
@@ -61,14 +82,18 @@ class ReferenceCache:
         *,
         ttl: float = DEFAULT_TTL,
         clock: Callable[[], float] = time.monotonic,
+        times: EventTimes | None = None,
+        legacy: LegacyReference | None = None,
     ) -> None:
         self._rest = rest
+        self._times = times
+        self._legacy = legacy
         self._ttl = ttl
         self._clock = clock
         self._lock = threading.Lock()
         self._lists: dict[type[Record], tuple[float, dict[int, Record]]] = {}
         self._fetch_locks: dict[type[Record], threading.Lock] = {
-            cls: threading.Lock() for cls in REFERENCE_CLASSES
+            cls: threading.Lock() for cls in (*REFERENCE_CLASSES, Team)
         }
 
     def _fresh(self, cls: type[Record]) -> dict[int, Record] | None:
@@ -89,15 +114,41 @@ class ReferenceCache:
             cached = self._fresh(cls)  # another thread may have fetched it meanwhile
             if cached is not None:
                 return cached
-            resource: Any = getattr(self._rest, REFERENCE_CLASSES[cls])
-            records = {
-                item.id: item
-                for item in resource.iterate()
-                if isinstance(item, Record) and isinstance(item.id, int)
-            }
+            records = self._load(cls)
             with self._lock:
                 self._lists[cls] = (self._clock() + self._ttl, records)
             return records
+
+    def _load(self, cls: type[Record]) -> dict[int, Record]:
+        resource: Any = getattr(self._rest, REFERENCE_CLASSES[cls])
+        records: dict[int, Record] = {
+            item.id: item
+            for item in resource.iterate()
+            if isinstance(item, Record) and isinstance(item.id, int)
+        }
+        if cls in TIMED_CLASSES:
+            if self._times is not None:
+                for (_, record_id), record in self._times.fill(records.values()).items():
+                    records[record_id] = record
+            if self._legacy is not None:
+                records = LegacyReference.fill_times(records, self._legacy.records(cls.entity))
+        return {record_id: _stamped(record) for record_id, record in records.items()}
+
+    def teams(self) -> dict[int, Record]:
+        """Every team, when the legacy reference source is on (REST has no teams), else none."""
+        if self._legacy is None:
+            return {}
+        cached = self._fresh(Team)
+        if cached is not None:
+            return cached
+        with self._fetch_locks[Team]:
+            cached = self._fresh(Team)
+            if cached is not None:
+                return cached
+            teams: dict[int, Record] = dict(self._legacy.teams())
+            with self._lock:
+                self._lists[Team] = (self._clock() + self._ttl, teams)
+            return teams
 
     def get(self, cls: type[Record], record_id: int) -> Record | None:
         """One cached reference record, or None."""
@@ -112,6 +163,9 @@ class ReferenceCache:
                 self._lists.pop(cls, None)
 
     def warm(self, *classes: type[Record]) -> None:
-        """Fetch the given lists (all of them when none are named) now."""
-        for cls in classes or tuple(REFERENCE_CLASSES):
-            self.records(cls)
+        """Fetch the given lists (all of them, teams included, when none are named) now."""
+        for cls in classes or (*REFERENCE_CLASSES, Team):
+            if cls is Team:
+                self.teams()
+            else:
+                self.records(cls)

@@ -38,7 +38,7 @@ import attrs
 from bridge import proxy
 from bridge.matrix import MatrixRow, matrix, to_markdown
 from bridge.registry import Registry, Status
-from bridge.routes import Routes
+from bridge.routes import Routes, calls_rpc_beside_rest
 from bridge.translators import REGISTRY
 from nutshell_core.catalog import RPC_METHODS
 from nutshell_core.errors import NutshellError, UsageError
@@ -440,6 +440,18 @@ def _describe_routes(routes: Routes) -> str:
     return f"{moved}; {default}" if moved else default
 
 
+def _describe_results(args: argparse.Namespace, routes: Routes) -> str:
+    if args.lean:
+        return "lean (one REST response rendered as it is; linked records as bare links)"
+    legacy = args.legacy_reference
+    if legacy is None:
+        legacy = calls_rpc_beside_rest(routes)
+    source = "REST and its event log" + (
+        ", plus reference data REST lacks from the JSON-RPC API" if legacy else ""
+    )
+    return f"complete ({source})"
+
+
 def cmd_proxy(args: argparse.Namespace) -> int:
     """Serve a local JSON-RPC endpoint answering legacy calls through the bridge."""
     _require_loopback(args.listen_host, "proxy")
@@ -453,6 +465,8 @@ def cmd_proxy(args: argparse.Namespace) -> int:
                 upstream_rpc=args.upstream_rpc,
                 upstream_rest=args.upstream_rest,
                 routes=routes,
+                lean=args.lean,
+                legacy_reference=args.legacy_reference,
             ),
             f"{args.listen_host}:{args.listen_port}",
         )
@@ -466,6 +480,7 @@ def cmd_proxy(args: argparse.Namespace) -> int:
         _out(f"  upstream rpc:  {upstream_rpc}")
         _out(f"  upstream rest: {upstream_rest}")
         _out(f"  routes:        {_describe_routes(routes)}")
+        _out(f"  results:       {_describe_results(args, routes)}")
         _out("  callers authenticate with their own Nutshell email and API key (Basic auth)")
         _run_until_stopped(args.run_seconds)
     return 0
@@ -570,6 +585,18 @@ def build_parser() -> argparse.ArgumentParser:
         "--routes",
         metavar="FILE",
         help="routes file, TOML or JSON (default: the NUTSHELL_BRIDGE_ROUTES variable)",
+    )
+    proxy_cmd.add_argument(
+        "--lean",
+        action="store_true",
+        help="render one REST response as it is (fewer requests, incomplete legacy results)",
+    )
+    proxy_cmd.add_argument(
+        "--legacy-reference",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="read reference data REST lacks (teams, old records' times) from the JSON-RPC "
+        "API once per cache period (default: on when a route uses rest-fallback or shadow)",
     )
     proxy_cmd.add_argument(
         "--run-seconds", type=_seconds, metavar="SECONDS", help="stop after SECONDS"

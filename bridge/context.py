@@ -16,10 +16,11 @@ from typing import Any, TypeVar
 import attrs
 
 from bridge.cache import REFERENCE_CLASSES, ReferenceCache
+from bridge.complete import Completer
 from bridge.revs import REV_IGNORE, conflict, is_bridge_rev, rev_token
 from nutshell_core.catalog import RPC_METHODS, Access, Returns, RpcMethod
 from nutshell_core.errors import NotBridgeable, NotFoundError
-from nutshell_core.model import Record, Ref, User, entity_class
+from nutshell_core.model import UNSET, Record, Ref, Team, User, entity_class
 from nutshell_rest import RestClient
 from nutshell_rpc import NutshellAPI as RpcAPI
 from nutshell_rpc.shapes import Presenter
@@ -39,15 +40,26 @@ class RestView:
             self.add(record)
 
     def add(self, record: Record) -> None:
-        """Make ``record`` visible to the presenter."""
-        if isinstance(record.id, int):
-            self._records[(record.entity, record.id)] = record
+        """Make ``record`` visible to the presenter, carrying a bridge rev when it has none
+        (the legacy API gives every record, nested ones too, a string rev)."""
+        record_id = record.id
+        if isinstance(record_id, int):
+            if record.rev is UNSET or record.rev is None:
+                record = attrs.evolve(record, rev=rev_token(record))
+            self._records[(record.entity, record_id)] = record
 
     def find(self, cls: type[R], record_id: int) -> R | None:
         """A record REST returned, else a cached reference record, else None."""
-        record = self._records.get((cls.entity, record_id))
-        if record is None and cls in REFERENCE_CLASSES:
-            record = self._cache.get(cls, record_id)
+        record: Record | None
+        if cls in REFERENCE_CLASSES:
+            # The cached list is timed and carries revs; a side-loaded copy (an account's
+            # owners) is what one response said, so it only stands in for a record the list
+            # lacks.
+            record = self._cache.get(cls, record_id) or self._records.get((cls.entity, record_id))
+        else:
+            record = self._records.get((cls.entity, record_id))
+        if record is None and cls is Team:
+            record = self._cache.teams().get(record_id)
         return record if isinstance(record, cls) else None
 
     def trashed(self, cls: type[R], record_id: int) -> R | None:
@@ -79,6 +91,14 @@ class BridgeContext:
     username: str
     rpc: RpcAPI | None = None
     host: str = "app.nutshell.com"
+    #: Render what one REST response holds, as links where REST gives ids (one request per
+    #: read), instead of fetching what the legacy shape needs (complete results, the default).
+    lean: bool = False
+    completer: Completer | None = None
+
+    def __attrs_post_init__(self) -> None:
+        if self.completer is None:
+            self.completer = Completer(self.rest)
 
     def view(self, records: Iterable[Record] = ()) -> RestView:
         """A record source holding ``records`` over the reference cache."""
@@ -88,10 +108,34 @@ class BridgeContext:
         self, records: Iterable[Record], *, stub: bool, included: Iterable[Record] = ()
     ) -> list[dict[str, Any]]:
         """Render records in the RPC shape, each carrying its bridge rev."""
-        primary = [attrs.evolve(r, rev=rev_token(r)) for r in records]
-        view = self.view([*included, *primary])
+        primary = [self._cached_times(attrs.evolve(r, rev=rev_token(r))) for r in records]
+        held = list(included)
+        if not self.lean and self.completer is not None:
+            extra = self.completer.complete(primary, held, full=not stub)
+            primary = [
+                extra.get((r.entity, r.id), r) if isinstance(r.id, int) else r for r in primary
+            ]
+            held += extra.values()
+        view = self.view([*held, *primary])
         presenter = Presenter(view, host=self.host)
         return [presenter.stub(r) if stub else presenter.full(r) for r in primary]
+
+    def _cached_times(self, record: Record) -> Record:
+        """A reference record asked for itself (``getUser``) with the times its cached copy
+        holds (the cache reads them from the event log once per cache period)."""
+        if type(record) not in REFERENCE_CLASSES or not isinstance(record.id, int):
+            return record
+        if record.created_time is not UNSET and record.modified_time is not UNSET:
+            return record
+        cached = self.cache.get(type(record), record.id)
+        if cached is None:
+            return record
+        changes = {
+            name: getattr(cached, name)
+            for name in ("created_time", "modified_time")
+            if getattr(record, name) is UNSET and getattr(cached, name) is not UNSET
+        }
+        return attrs.evolve(record, **changes) if changes else record
 
     def present_one(self, record: Record, *, included: Iterable[Record] = ()) -> dict[str, Any]:
         """Render one full record in the RPC shape."""
@@ -156,18 +200,25 @@ class BridgeContext:
                 return row.name
         raise NotBridgeable(f"no RPC get method for {entity}", entity, "no getter")
 
-    def check_rev(self, method: RpcMethod, record_id: int, rev: Any) -> None:
-        """Refuse a stale rev with the RPC API's 409, whichever route issued it."""
+    def check_rev(
+        self, method: RpcMethod, record_id: int, rev: Any, *, current: Record | None = None
+    ) -> None:
+        """Refuse a stale rev with the RPC API's 409, whichever route issued it.
+
+        ``current`` is the record as REST has it, when the caller has just read it: a bridge
+        rev is then compared with it instead of with a second read.
+        """
         if rev == REV_IGNORE or rev is None:
             # A null rev is accepted by the RPC API's front as "no check" (real clients send
             # `rev: null`); the REST route does the same so both routes answer alike.
             return
         cls = entity_class(method.entity or "")
         if is_bridge_rev(rev):
-            try:
-                current: Record | None = self.fetch(cls, record_id)
-            except NotFoundError:
-                current = None
+            if current is None:
+                try:
+                    current = self.fetch(cls, record_id)
+                except NotFoundError:
+                    current = None
             if current is None or rev_token(current) != rev:
                 raise conflict(method.name)
             return

@@ -105,6 +105,8 @@ class BridgeBackend(RpcBackend):
         routes: Routes | None = None,
         max_clients: int = DEFAULT_MAX_CLIENTS,
         api_factory: ApiFactory | None = None,
+        lean: bool = False,
+        legacy_reference: bool | None = None,
     ) -> None:
         if max_clients < 1:
             raise ConfigurationError("max_clients must be at least 1")
@@ -116,6 +118,8 @@ class BridgeBackend(RpcBackend):
         self._upstream_rest = upstream_rest
         self.routes = routes if routes is not None else Routes.from_env()
         self._max_clients = max_clients
+        self._lean = lean
+        self._legacy_reference = legacy_reference
         self._factory = api_factory or self._bridge_api
         self._clients: OrderedDict[bytes, BridgePrincipal] = OrderedDict()
         self._lock = threading.Lock()
@@ -130,6 +134,8 @@ class BridgeBackend(RpcBackend):
             endpoint=self._upstream_rpc,
             rest_base_url=self._upstream_rest,
             routes=self.routes,
+            lean=self._lean,
+            legacy_reference=self._legacy_reference,
         )
 
     # -- RpcBackend ----------------------------------------------------------------------------
@@ -291,6 +297,8 @@ def serve(
     upstream_rest: str | None = None,
     routes: Routes | None = None,
     max_clients: int = DEFAULT_MAX_CLIENTS,
+    lean: bool = False,
+    legacy_reference: bool | None = None,
 ) -> Iterator[ProxyUrls]:
     """Serve the proxy on a loopback address until the ``with`` block ends.
 
@@ -316,6 +324,8 @@ def serve(
             upstream_rest=upstream_rest,
             routes=routes,
             max_clients=max_clients,
+            lean=lean,
+            legacy_reference=legacy_reference,
         )
         server.set_app(ProxyApp(RpcServer(backend)))
         thread = threading.Thread(target=server.serve_forever, name="bridge-proxy", daemon=True)

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_UNSUPPORTED_REASON",
     "Difference",
+    "Kind",
     "Registry",
     "Status",
     "Translator",
@@ -43,21 +44,39 @@ class Status(enum.Enum):
     UNSUPPORTED = "unsupported"
 
 
+class Kind(enum.Enum):
+    """What a declared difference means for code that reads the legacy result."""
+
+    #: The value (or the key) is not what the RPC API sends: the method is ``partial``.
+    VALUE = "value"
+    #: An opaque token in the legacy type (a string rev) that the bridge issues in place of
+    #: the RPC API's and accepts back wherever that one is accepted: legacy code that only
+    #: passes it back works unchanged, so the method can still be ``mapped``.
+    OPAQUE = "opaque"
+
+
 @attrs.frozen
 class Difference:
     """One declared way a bridged result or parameter differs from the RPC API's, and why.
 
     ``path`` is a JSON path into the legacy result (``$[*].activitiesCount``) or a parameter
-    (``param:orderBy``); comparisons drop result paths before comparing.
+    (``param:orderBy``); comparisons drop result paths before comparing. ``kind`` says
+    whether the difference makes the method ``partial`` (see :class:`Kind`).
     """
 
     path: str
     reason: str
+    kind: Kind = Kind.VALUE
 
     @property
     def is_param(self) -> bool:
         """True when the difference is about a parameter, not a result field."""
         return self.path.startswith("param:")
+
+    @property
+    def makes_partial(self) -> bool:
+        """True for a result difference legacy code can notice (not a parameter, not a token)."""
+        return not self.is_param and self.kind is Kind.VALUE
 
 
 @attrs.frozen(kw_only=True)
@@ -70,6 +89,9 @@ class Translator:
     differences: tuple[Difference, ...] = ()
     reason: str = ""
     run: Run | None = attrs.field(default=None, eq=False, repr=False)
+    #: Answered by the bridge itself, with no request at all (the legacy test method ``add``
+    #: reads no data): a supported translator with no REST operations.
+    local: bool = False
 
     def __attrs_post_init__(self) -> None:
         if self.method not in RPC_METHODS:
@@ -80,16 +102,38 @@ class Translator:
             if self.run is not None:
                 raise ConfigurationError(f"{self.method}: an unsupported method cannot run")
         else:
-            if self.run is None or not self.rest_operations:
+            if self.run is None or not (self.rest_operations or self.local):
                 raise ConfigurationError(f"{self.method}: needs a run function and REST operations")
+            if self.local and self.rest_operations:
+                raise ConfigurationError(f"{self.method}: a local translation sends no request")
             for method, path in self.rest_operations:
                 rest_operation(method, path)  # raises for an operation the catalog lacks
         if self.status is Status.PARTIAL and not self.differences:
             raise ConfigurationError(f"{self.method}: a partial translation must list differences")
-        if self.status is Status.MAPPED and any(not d.is_param for d in self.differences):
+        if self.status is Status.MAPPED and any(d.makes_partial for d in self.differences):
             raise ConfigurationError(
-                f"{self.method}: a mapped translation has no result differences"
+                f"{self.method}: a mapped translation has no result differences but tokens"
             )
+
+    @classmethod
+    def answering(
+        cls,
+        method: str,
+        *,
+        rest_operations: tuple[tuple[str, str], ...],
+        differences: tuple[Difference, ...] = (),
+        run: Run,
+    ) -> Translator:
+        """A supported translation whose status follows from its differences: ``partial``
+        when any of them is one legacy code can notice, ``mapped`` otherwise."""
+        partial = any(d.makes_partial for d in differences)
+        return cls(
+            method=method,
+            status=Status.PARTIAL if partial else Status.MAPPED,
+            rest_operations=rest_operations,
+            differences=differences,
+            run=run,
+        )
 
     @property
     def rpc(self) -> RpcMethod:

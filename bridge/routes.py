@@ -6,13 +6,17 @@ Modes:
 * ``rest`` — the bridge answers through REST;
 * ``shadow`` — RPC answers, REST runs alongside and is compared (reads only);
 * ``shadow-rest`` — REST answers, RPC runs alongside and is compared (reads only; after cut-over);
-* ``rest-fallback`` — REST answers; where REST cannot (an unsupported method, a transport or
-  server failure), RPC answers instead (reads only: a write must never run twice).
+* ``rest-fallback`` — REST answers; where REST cannot, RPC answers instead. A read falls back on
+  an unsupported method, a refusal, a transport or server failure; a write only while no REST
+  write of the call may have reached the server (an unsupported method, input REST cannot
+  express, a failed read before the write), so it can route writes too, and a default of
+  ``rest-fallback`` is fine.
 
 Routes come from code (``Routes({"getLead": "rest"})``), from an environment variable
 (``NUTSHELL_BRIDGE_ROUTES="getLead=rest,findLeads=shadow,*=rpc"`` or the same as JSON), or from a
 TOML or JSON file (a ``[routes]`` table or top-level keys; ``"*"`` or ``default`` sets the
-default). Validation refuses any mode that could run a write twice, when the routes are built.
+default). Validation refuses any mode that runs a write twice (``shadow`` and ``shadow-rest``
+call both APIs for every call), when the routes are built.
 """
 
 from __future__ import annotations
@@ -35,7 +39,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
-__all__ = ["ENV_VAR", "Mode", "Routes"]
+__all__ = ["ENV_VAR", "Mode", "Routes", "calls_rpc_beside_rest"]
 
 #: The environment variable :meth:`Routes.from_env` reads.
 ENV_VAR = "NUTSHELL_BRIDGE_ROUTES"
@@ -57,6 +61,11 @@ class Mode(enum.Enum):
         """True for modes that may call both APIs for one call."""
         return self in (Mode.SHADOW, Mode.SHADOW_REST, Mode.REST_FALLBACK)
 
+    @property
+    def shadows(self) -> bool:
+        """True for modes that run every call on both APIs: a write would run twice."""
+        return self in (Mode.SHADOW, Mode.SHADOW_REST)
+
     @classmethod
     def parse(cls, value: str | Mode) -> Mode:
         """Read a mode name; raises ConfigurationError naming the choices."""
@@ -75,10 +84,11 @@ def _check(method: str, mode: Mode) -> None:
     row = RPC_METHODS.get(method)
     if row is None:
         raise ConfigurationError(f"routes name {method!r}, which is not a legacy method")
-    if mode.runs_both and row.access is Access.WRITE:
+    if mode.shadows and row.access is Access.WRITE:
         raise ConfigurationError(
-            f"{method} is a write: {mode.value} could run it twice, so it can only be routed "
-            "to rpc or rest"
+            f"{method} is a write: {mode.value} sends every call to both APIs, so the write "
+            "would run twice (applied once through JSON-RPC and once through REST); route it "
+            "to rpc, rest or rest-fallback"
         )
 
 
@@ -96,13 +106,14 @@ class Routes:
     def __attrs_post_init__(self) -> None:
         for method, mode in self.modes.items():
             _check(method, mode)
-        if self.default.runs_both:
+        if self.default.shadows:
             writes = [n for n, r in RPC_METHODS.items() if r.access is Access.WRITE]
             unrouted = [n for n in writes if n not in self.modes]
             if unrouted:
                 raise ConfigurationError(
-                    f"a default of {self.default.value} would shadow writes "
-                    f"({', '.join(unrouted[:3])}...); route every write explicitly first"
+                    f"a default of {self.default.value} would run every write twice, once "
+                    f"through each API ({', '.join(unrouted[:3])}...); route every write to "
+                    "rpc, rest or rest-fallback explicitly first"
                 )
 
     @classmethod
@@ -160,3 +171,10 @@ class Routes:
     def with_mode(self, method: str, mode: str | Mode) -> Routes:
         """A copy with one method's mode changed (the per-method migration step)."""
         return Routes({**self.modes, method: Mode.parse(mode)}, self.default)
+
+
+def calls_rpc_beside_rest(routes: Routes) -> bool:
+    """True when some route answers through the JSON-RPC API beside REST (``rest-fallback``,
+    ``shadow``, ``shadow-rest``): the JSON-RPC API is then in use and reachable anyway."""
+    beside = (Mode.REST_FALLBACK, Mode.SHADOW, Mode.SHADOW_REST)
+    return any(mode in beside for mode in (routes.default, *routes.modes.values()))

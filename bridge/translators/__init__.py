@@ -5,8 +5,10 @@ translated are declared unsupported by the registry itself.
 """
 
 from bridge.registry import Registry
-from bridge.translators import reads, writes
+from bridge.translators import reads, reference, timeline, writes
 
 __all__ = ["REGISTRY"]
 
-REGISTRY = Registry([*reads.TRANSLATORS, *writes.TRANSLATORS])
+REGISTRY = Registry(
+    [*reads.TRANSLATORS, *writes.TRANSLATORS, *reference.TRANSLATORS, *timeline.TRANSLATORS]
+)

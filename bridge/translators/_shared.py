@@ -4,7 +4,27 @@ from __future__ import annotations
 
 from typing import Final
 
-__all__ = ["ACCOUNT_STUB_KEYS", "CONTACT_STUB_KEYS", "LEAD_STUB_KEYS", "NO_TIMES"]
+from bridge.registry import Difference, Kind
+
+__all__ = [
+    "ACCOUNT_STUB_KEYS",
+    "CONTACT_STUB_KEYS",
+    "LEAD_STUB_KEYS",
+    "NO_TIMES",
+    "REV",
+    "TEAM_REASON",
+    "team_link",
+]
+
+#: Every bridged record's rev, nested ones included: a token the bridge issues in place of the
+#: RPC API's counter, accepted back by edits and deletes on either route.
+REV: Final = Difference(
+    "$..rev",
+    "REST has no revs: every record, nested ones included, carries the bridge's own rev (a "
+    "string, 'b:' and a digest of the record), which edits and deletes on either route accept "
+    "back; the RPC API's rev counts writes instead",
+    kind=Kind.OPAQUE,
+)
 
 NO_TIMES: Final = ("createdTime", "modifiedTime")
 
@@ -26,3 +46,18 @@ LEAD_STUB_KEYS: Final = (
 )
 CONTACT_STUB_KEYS: Final = ("name", "jobTitle", *NO_TIMES)
 ACCOUNT_STUB_KEYS: Final = ("name", "description", "regions", "relationship", *NO_TIMES)
+
+
+#: Why a team renders as a bare link: REST has no teams at all.
+TEAM_REASON: Final = (
+    "REST has no teams (no /teams, and users list only team ids), so a team renders as a bare "
+    "link {stub, id, entityType}; with legacy_reference (on by default for rest-fallback and "
+    "shadow routes) the team comes from the JSON-RPC API's findTeams, once per cache period"
+)
+
+
+def team_link(path: str) -> tuple[Difference, ...]:
+    """The keys a team stub at ``path`` lacks when REST is the only source."""
+    return tuple(
+        Difference(f"{path}.{key}", TEAM_REASON) for key in ("name", "createdTime", "modifiedTime")
+    )

@@ -12,7 +12,9 @@ builder chosen by the row's verb and entity:
 * ``find<Reference>`` (pipelines, stages, outcomes, users, sources, markets...) is answered
   from the :class:`~bridge.cache.ReferenceCache`, ordered and paged here: no request at all
   with a warm cache;
-* ``search<Entity>`` asks REST's ``q=`` for candidates and keeps those the RPC API would match.
+* ``search<Entity>`` lists candidates with REST's ``q=`` (leads also by number, for text in
+  their "Lead–" names) and keeps those the RPC API would match, in its order
+  (:mod:`bridge.translators._search`).
 
 What differs is data, in the tables below: :data:`ENTITIES` (entity -> REST resource, the RPC
 query keys it can translate and the ``orderBy`` keys it can honour) and :data:`DIFFERENCES`
@@ -35,11 +37,15 @@ from typing import Any, Final
 import attrs
 
 from bridge.cache import REFERENCE_CLASSES
+from bridge.complete import note_author
 from bridge.context import BridgeContext
-from bridge.registry import Difference, Status, Translator
+from bridge.registry import Difference, Translator
 from bridge.translators import _queries as q
+from bridge.translators import _search
 from bridge.translators._queries import Key, MatchesNothing, Order, Term, Unbridgeable
-from bridge.translators._shared import ACCOUNT_STUB_KEYS, CONTACT_STUB_KEYS, LEAD_STUB_KEYS
+from bridge.translators._shared import (
+    REV,
+)
 from nutshell_core.catalog import (
     REQUIRED,
     RPC_METHODS,
@@ -51,7 +57,6 @@ from nutshell_core.catalog import (
 )
 from nutshell_core.errors import (
     ConfigurationError,
-    MalformedResponseError,
     NotBridgeable,
     NotFoundError,
 )
@@ -69,7 +74,6 @@ from nutshell_core.model import (
     Outcome,
     Product,
     Record,
-    Ref,
     Source,
     Stage,
     Stageset,
@@ -78,10 +82,9 @@ from nutshell_core.model import (
     Territory,
     User,
 )
-from nutshell_rest.convert import ref_for_id, unstructure_record
 from nutshell_rest.envelope import Envelope
-from nutshell_rest.query import MAX_PAGE_LIMIT, Query
-from nutshell_rpc.inputs import bad_input, read_bool, read_int, read_text
+from nutshell_rest.query import Query
+from nutshell_rpc.inputs import bad_input, read_bool, read_int
 
 __all__ = ["DIFFERENCES", "ENTITIES", "READ_METHODS", "TRANSLATORS", "Entity"]
 
@@ -317,28 +320,9 @@ def _refused(method: str, reason: str) -> NotBridgeable:
     return NotBridgeable(f"{method} cannot be answered through REST: {reason}", method, reason)
 
 
-def _note_author(record: Record) -> Record:
-    """A note with its author, which REST lists under ``links.users``.
-
-    The REST converter maps only a note's ``links.parent``; the author is in the wire the
-    record keeps, as the one id of ``links.users``.
-    """
-    if not isinstance(record, Note) or isinstance(record.user, Ref):
-        return record
-    links = unstructure_record(record).get("links")
-    users = links.get("users") if isinstance(links, Mapping) else None
-    if not isinstance(users, list) or len(users) != 1:
-        return record
-    try:
-        author = ref_for_id(users[0], "User")
-    except MalformedResponseError:
-        return record
-    return attrs.evolve(record, user=author)
-
-
 def _named(context: BridgeContext, record: Record) -> Record:
     """``record`` with its note author read and its reference links named from the cache."""
-    return context.named(_note_author(record))
+    return context.named(note_author(record))
 
 
 def _records(items: Iterable[object], cls: type[Record] | None = None) -> list[Record]:
@@ -477,152 +461,8 @@ def _finder(row: RpcMethod, entity: Entity) -> Run:
 
 
 # -- search -------------------------------------------------------------------------------------
-
-#: How a lead is named in the RPC API, and so what a search matches: "Lead–<number>".
-_LEAD_PREFIX: Final = "Lead–"  # an EN DASH, as Nutshell writes it
-
-
-def _search_name(record: Record) -> str:
-    """The name the RPC API searches and orders search results by."""
-    if isinstance(record, Lead):
-        return f"{_LEAD_PREFIX}{record.number}"
-    if isinstance(record, Task):
-        return record.title if isinstance(record.title, str) else ""
-    name = getattr(record, "name", None)
-    return name if isinstance(name, str) else ""
-
-
-def _matches(record: Record, text: str) -> bool:
-    """The RPC API's search: a case-insensitive substring of the name (and a lead's number and
-    description)."""
-    needle = text.strip().casefold()
-    haystacks = [_search_name(record)]
-    if isinstance(record, Lead):
-        description = record.description if isinstance(record.description, str) else ""
-        haystacks += [str(record.number), description]
-    return any(needle in h.casefold() for h in haystacks)
-
-
-def _touches_lead_prefix(text: str) -> bool:
-    """Whether ``text`` can match a lead through the "Lead–" of its name.
-
-    REST's ``q=`` sees a lead's number and description but not that prefix, so such a search
-    would lose leads the RPC API finds.
-    """
-    needle = text.strip().casefold()
-    prefix = _LEAD_PREFIX.casefold()
-    if not needle:
-        return False
-    if needle in prefix:
-        return True
-    for start in range(len(prefix)):
-        tail = prefix[start:]
-        rest = needle[len(tail) :]
-        if needle.startswith(tail) and (not rest or rest.isdigit()):
-            return True
-    return False
-
-
-def _candidates(
-    context: BridgeContext, method: str, entity: Entity, text: str
-) -> tuple[list[Record], list[Record]]:
-    """Records that may match ``text`` and their side-loads: the cached list, or one REST
-    ``q=`` request.
-
-    ``q=`` matches more fields than the RPC API's search (emails, phones, addresses...), so
-    its answer is a superset that :func:`_matches` then narrows down.
-    """
-    if entity.cached:
-        return [r for _, r in sorted(context.cache.records(entity.cls).items())], []
-    query = Query(rest_type=entity.cls.rest_type)
-    if text.strip():
-        query = query.search(text.strip())
-    resource = getattr(context.rest, entity.resource)
-    if entity.paged:
-        envelope = resource.list(query.sort("id"), page=0, limit=MAX_PAGE_LIMIT)
-        if len(envelope.records) >= MAX_PAGE_LIMIT:
-            # The RPC API would search them all; REST pages stop here.
-            raise _refused(
-                method, f"more than {MAX_PAGE_LIMIT} {entity.cls.rest_type} match {text!r}"
-            )
-    else:
-        envelope = resource.list(query)
-    return _records(envelope.records, entity.cls), _included(envelope)
-
-
-def _check_searchable(method: str, entities: Sequence[Entity], text: str) -> None:
-    if any(e.cls is Lead for e in entities) and _touches_lead_prefix(text):
-        raise _refused(
-            method,
-            f"searching {text!r} matches the 'Lead–' prefix of lead names, which REST's q= "
-            "does not search",
-        )
-
-
-def _searcher(row: RpcMethod, entities: Sequence[Entity]) -> Run:
-    def run(context: BridgeContext, params: Params) -> Any:
-        p = _with_defaults(row, params)
-        text = read_text(p.get("string"), "string", null=False) or ""
-        limit = read_int(p.get("limit", 10), "limit")
-        if limit < 1:
-            raise bad_input("limit", "must be 1 or more")
-        _check_searchable(row.name, entities, text)
-        found: list[Record] = []
-        included: list[Record] = []
-        for entity in entities:
-            records, side = _candidates(context, row.name, entity, text)
-            found += [r for r in records if _matches(r, text)]
-            included += side
-        found.sort(key=lambda r: (_search_name(r).casefold(), r.entity, r.id))
-        chosen = [_named(context, r) for r in found[:limit]]
-        return context.present(chosen, stub=True, included=included)
-
-    return run
-
-
-#: Result keys of searchUniversal, in the RPC API's order, and how many each returns.
-_UNIVERSAL: Final = (("contacts", "Contact"), ("accounts", "Account"), ("leads", "Lead"))
-_UNIVERSAL_LIMIT: Final = 10
-
-
-def _search_universal(row: RpcMethod) -> Run:
-    def run(context: BridgeContext, params: Params) -> Any:
-        text = read_text(params.get("string"), "string", null=False) or ""
-        _check_searchable(row.name, [ENTITIES[e] for _, e in _UNIVERSAL], text)
-        out: dict[str, list[dict[str, Any]]] = {}
-        for key, name in _UNIVERSAL:
-            records, included = _candidates(context, row.name, ENTITIES[name], text)
-            # Candidates come in id order, which is the RPC API's order here.
-            hits = [r for r in records if _matches(r, text)]
-            chosen = [_named(context, r) for r in hits[:_UNIVERSAL_LIMIT]]
-            out[key] = context.present(chosen, stub=True, included=included)
-        return out
-
-    return run
-
-
-#: searchByEmail answers up to this many contacts and accounts.
-_BY_EMAIL_LIMIT: Final = 5
-
-
-def _search_by_email(row: RpcMethod) -> Run:
-    def run(context: BridgeContext, params: Params) -> Any:
-        text = read_text(params.get("emailAddressString"), "emailAddressString", null=False)
-        address = (text or "").strip()
-        out: dict[str, list[dict[str, Any]]] = {}
-        for key, name in (("contacts", "Contact"), ("accounts", "Account")):
-            if not address:
-                out[key] = []  # no address equals the empty one; REST refuses a blank email=
-                continue
-            entity = ENTITIES[name]
-            resource = getattr(context.rest, entity.resource)
-            query = Query(rest_type=entity.cls.rest_type).email(address).sort("id")
-            envelope = resource.list(query, page=0, limit=_BY_EMAIL_LIMIT)
-            records = [_named(context, r) for r in _records(envelope.records, entity.cls)]
-            out[key] = context.present(records, stub=True, included=_included(envelope))
-        return out
-
-    return run
+# The search family lives in bridge.translators._search: what the legacy API matches, and how
+# REST lists candidates so that a bridged search answers the same records in the same order.
 
 
 #: findTags' keys, by the model entity a tag applies to.
@@ -643,31 +483,20 @@ def _find_tags(row: RpcMethod) -> Run:
 
 
 # -- declared differences -----------------------------------------------------------------------
-# Measured on the emulator (tests/bridge/test_reads.py checks that each one occurs and that
-# nothing else differs). Paths are relative to a record; _at() places them under a result.
+# Measured on the emulator with complete results (tests/bridge/test_reads.py checks that each
+# one occurs and that nothing else differs). Linked records, back-links, counts and times are
+# fetched (bridge.complete, bridge.times), so what remains is what REST itself spells
+# differently. Paths are relative to a record; _at() places them under a result.
 
-_REV = Difference(
-    "$..rev",
-    "REST has no revs: the bridge gives each record it returns its own rev (checked on edits "
-    "through either route) and linked records carry none",
-)
-
-_SCANNED = (
-    "the RPC API computes it by scanning records (activities, tasks, notes, leads) that one "
-    "REST response does not hold"
-)
-_NO_USER_TIMES = "REST users carry no createdTime"
-_NO_PARTY_TIMES = "REST contacts and accounts carry no createdTime or modifiedTime"
 _PHONE = (
-    "REST returns the server's parse of each number ({countryCode, number, numberFormatted, "
-    "E164...}), which the bridge renders as the RPC API renders a parse, not the number as typed"
+    "REST sends the server's parse of each number ({countryCode, number, numberFormatted, "
+    "E164...}), not the number as typed; the bridge renders the parse as the RPC API renders "
+    "one (an object), where the RPC API sends the typed string"
 )
 _ADDRESS = (
     "REST sends every address field, null when empty; the RPC API leaves out fields never set"
 )
-
-#: The same, for an account listed on a lead or contact (the relationship is the link's own).
-_ACCOUNT_LINK_KEYS: Final = ("name", "description", "regions", "createdTime", "modifiedTime")
+_ADDRESS_KEYS: Final = ("address_2", "address_3", "location", "locationAccuracy", "timezone")
 
 
 def _at(prefix: str, paths: Iterable[tuple[str, str]]) -> tuple[Difference, ...]:
@@ -675,130 +504,19 @@ def _at(prefix: str, paths: Iterable[tuple[str, str]]) -> tuple[Difference, ...]
     return tuple(Difference(prefix + path, reason) for path, reason in paths)
 
 
-def _keys(path: str, keys: Iterable[str], reason: str) -> list[tuple[str, str]]:
-    return [(f"{path}.{key}", reason) for key in keys]
+#: A link to a team (a lead's assignee, a user's teams): REST has no /teams endpoint.
+_TEAM = (
+    "REST has no /teams endpoint (users list their teams' ids only, in links.teams), so a "
+    "team renders as a bare link: its name and times are unknown to the bridge"
+)
+_TEAM_KEYS: Final = ("name", "modifiedTime", "createdTime")
+_TEAM_ASSIGNEE: Final = [(f".assignee.{key}", _TEAM) for key in _TEAM_KEYS]
 
-
-def _unloaded(what: str, endpoint: str) -> str:
-    return (
-        f"{endpoint} does not side-load {what}, so the bridge knows the link's id only "
-        "(a read is one request, with no request per link)"
-    )
-
-
-def _user_links(*names: str) -> list[tuple[str, str]]:
-    return [(f".{name}.createdTime", _NO_USER_TIMES) for name in names]
-
-
-_LEAD_STUB: Final = [
-    (".modifiedTime", "REST leads carry no modifiedTime"),
-    (
-        ".primaryAccountName",
-        "REST does not say which of a lead's accounts is the primary one, "
-        "and accounts are not side-loaded",
-    ),
-    (".lastContactedDate", _SCANNED),
-    (".nextStepDueTime", _SCANNED),
-]
-_LEAD_FULL: Final = [
-    (".modifiedTime", "REST leads carry no modifiedTime"),
-    (".primaryAccount", "REST does not say which of a lead's accounts is the primary one"),
-    (".activitiesCount", _SCANNED),
-    (".lastContactedDate", _SCANNED),
-    (".nextStepDueTime", _SCANNED),
-    (".notes", _SCANNED),
-    *_keys(".accounts[*]", _ACCOUNT_LINK_KEYS, _unloaded("a lead's accounts", "GET /leads")),
-    *_keys(
-        ".products[*]",
-        ("name", "price", "createdTime", "modifiedTime"),
-        _unloaded("a lead's products", "GET /leads"),
-    ),
-    *_keys(".contacts[*]", ("createdTime", "modifiedTime"), _NO_PARTY_TIMES),
-    *_user_links("assignee", "creator"),
-    (".stageset.modifiedTime", "REST stagesets carry no modifiedTime"),
-]
-_PARTY_STUB: Final = [(".createdTime", _NO_PARTY_TIMES), (".modifiedTime", _NO_PARTY_TIMES)]
-_MIXED_STUB: Final = [
-    (".createdTime", "REST users, contacts and accounts carry no createdTime"),
-    (".modifiedTime", _NO_PARTY_TIMES),
-]
-_CONTACT_FULL: Final = [
-    *_PARTY_STUB,
+_CONTACT: Final = [(".phone.*", _PHONE)]
+_ACCOUNT: Final = [
     (".phone.*", _PHONE),
-    *_keys(".accounts[*]", _ACCOUNT_LINK_KEYS, _unloaded("a contact's accounts", "GET /contacts")),
-    (".leads", _SCANNED),
-    (".notes", _SCANNED),
-    (".lastContactedDate", _SCANNED),
-    (".contactedCount", _SCANNED),
-    *_user_links("creator", "owner"),
+    *[(f".address.*.{key}", _ADDRESS) for key in _ADDRESS_KEYS],
 ]
-
-
-def _account_full(contacts_loaded: bool) -> list[tuple[str, str]]:
-    """A full account; a single GET side-loads its contacts, a list does not."""
-    if contacts_loaded:
-        contacts = _keys(".contacts[*]", ("createdTime", "modifiedTime"), _NO_PARTY_TIMES)
-    else:
-        contacts = _keys(".contacts[*]", CONTACT_STUB_KEYS, _unloaded("contacts", "GET /accounts"))
-    return [
-        *_PARTY_STUB,
-        (".phone.*", _PHONE),
-        *_keys(
-            ".address.*",
-            ("address_2", "address_3", "location", "locationAccuracy", "timezone"),
-            _ADDRESS,
-        ),
-        *contacts,
-        (".leads", _SCANNED),
-        (".notes", _SCANNED),
-        (".lastContactedDate", _SCANNED),
-        *_user_links("creator", "owner"),
-    ]
-
-
-_LINKED_LEAD = _unloaded("an activity's leads", "GET /activities")
-_ACTIVITY_STUB: Final = [
-    (".logNote", _unloaded("an activity's log note", "GET /activities")),
-]
-_ACTIVITY_FULL: Final = [
-    *_keys(".lead", LEAD_STUB_KEYS, _LINKED_LEAD),
-    *_keys(".leads[*]", LEAD_STUB_KEYS, _LINKED_LEAD),
-    *_keys(
-        ".participants[*]",
-        sorted({*CONTACT_STUB_KEYS, *ACCOUNT_STUB_KEYS}),
-        _unloaded(
-            "an activity's contacts and accounts (users come from the cache, with no createdTime)",
-            "GET /activities",
-        ),
-    ),
-    (".logNote", _unloaded("an activity's log note", "GET /activities")),
-    (".logDescription", _unloaded("an activity's log note", "GET /activities")),
-    *_user_links("loggedBy"),
-]
-_TASK_FULL: Final = [
-    *_keys(
-        ".entity",
-        sorted({*LEAD_STUB_KEYS, *CONTACT_STUB_KEYS, *ACCOUNT_STUB_KEYS}),
-        _unloaded("the record a task is on", "GET /tasks"),
-    ),
-    *_user_links("assignee"),
-]
-_NOTE_FULL: Final = [
-    (".date", "REST notes carry no date; the bridge shows when the note was created"),
-    (
-        ".noteHtml",
-        "REST renders a note's HTML from its body when none was stored; the RPC "
-        "API sends the stored HTML, empty for a note stored without it",
-    ),
-    *_keys(".lead", LEAD_STUB_KEYS, _unloaded("a note's lead", "GET /notes")),
-    *_keys(".contact", CONTACT_STUB_KEYS, _unloaded("a note's contact", "GET /notes")),
-    *_keys(".account", ACCOUNT_STUB_KEYS, _unloaded("a note's account", "GET /notes")),
-    *_user_links("user"),
-]
-
-
-def _created(what: str) -> list[tuple[str, str]]:
-    return [(".createdTime", f"REST {what} carry no createdTime")]
 
 
 def _trashed(id_name: str) -> Difference:
@@ -844,42 +562,33 @@ _CACHED_ORDER = Difference(
 
 #: Per method, the result paths (and parameters) where the bridged answer differs, and why.
 DIFFERENCES: Mapping[str, tuple[Difference, ...]] = {
-    "getLead": (_REV, *_at("$", _LEAD_FULL), _trashed("leadId")),
+    "getLead": (REV, *_at("$", _TEAM_ASSIGNEE), _trashed("leadId")),
     "findLeads": (
-        _REV,
-        *_at("$[*]", dict.fromkeys([*_LEAD_FULL, *_LEAD_STUB])),
+        REV,
+        *_at("$[*]", _TEAM_ASSIGNEE),
         _orders("Lead"),
         _refused_keys("origin, channel and keys the RPC API does not list"),
     ),
-    "searchLeads": (
-        _REV,
-        *_at("$[*]", _LEAD_STUB),
-        Difference(
-            "param:string",
-            "text matching the 'Lead–' prefix of lead names (REST's q= sees numbers and "
-            "descriptions only) raises NotBridgeable",
-        ),
-    ),
-    "getContact": (_REV, *_at("$", _CONTACT_FULL), _trashed("contactId")),
+    "searchLeads": (REV,),
+    "getContact": (REV, *_at("$", _CONTACT), _trashed("contactId")),
     "findContacts": (
-        _REV,
-        *_at("$[*]", dict.fromkeys([*_CONTACT_FULL, *_PARTY_STUB])),
+        REV,
+        *_at("$[*]", _CONTACT),
         _orders("Contact"),
         _refused_keys("leadId (REST contacts do not link their leads)"),
     ),
-    "searchContacts": (_REV, *_at("$[*]", _PARTY_STUB)),
-    "getAccount": (_REV, *_at("$", _account_full(contacts_loaded=True)), _trashed("accountId")),
+    "searchContacts": (REV,),
+    "getAccount": (REV, *_at("$", _ACCOUNT), _trashed("accountId")),
     "findAccounts": (
-        _REV,
-        *_at("$[*]", dict.fromkeys([*_account_full(contacts_loaded=False), *_PARTY_STUB])),
+        REV,
+        *_at("$[*]", _ACCOUNT),
         _orders("Account"),
         _refused_keys("hasOpenLeads and origin"),
     ),
-    "searchAccounts": (_REV, *_at("$[*]", _PARTY_STUB)),
-    "getActivity": (_REV, *_at("$", _ACTIVITY_FULL), _trashed("activityId")),
+    "searchAccounts": (REV,),
+    "getActivity": (REV, _trashed("activityId")),
     "findActivities": (
-        _REV,
-        *_at("$[*]", dict.fromkeys([*_ACTIVITY_FULL, *_ACTIVITY_STUB])),
+        REV,
         _orders("Activity"),
         _refused_keys(
             "accountId (the RPC API also matches accounts of participating contacts), userId "
@@ -887,41 +596,34 @@ DIFFERENCES: Mapping[str, tuple[Difference, ...]] = {
             "'scheduled' includes overdue)"
         ),
     ),
-    "getTask": (_REV, *_at("$", _TASK_FULL), _trashed("taskId")),
-    "findTasks": (_REV, *_at("$[*]", _TASK_FULL), _orders("Task")),
-    "getNote": (_REV, *_at("$", _NOTE_FULL), _trashed("noteId")),
-    "getProduct": (_REV, *_at("$", _created("products")), _trashed("productId")),
-    "findProducts": (_REV, *_at("$[*]", _created("products"))),
-    "searchProducts": (_REV, *_at("$[*]", _created("products"))),
-    "getUser": (_REV, *_at("$", _created("users")), _trashed("userId")),
-    "findUsers": (_REV, *_at("$[*]", _created("users")), _CACHED_ORDER),
-    "findSources": (_REV, _CACHED_ORDER),
-    "searchSources": (_REV,),
-    "findStagesets": (
-        Difference("$[*].modifiedTime", "REST stagesets carry no modifiedTime"),
-        _CACHED_ORDER,
+    "getTask": (REV, _trashed("taskId")),
+    "findTasks": (REV, _orders("Task")),
+    "getNote": (REV, _trashed("noteId")),
+    "getProduct": (REV, _trashed("productId")),
+    "findProducts": (REV,),
+    "searchProducts": (REV,),
+    "getUser": (
+        REV,
+        *_at("$", [(f".teams.viewTeam[*].{key}", _TEAM) for key in _TEAM_KEYS]),
+        _trashed("userId"),
     ),
-    "findMilestones": (_REV, _CACHED_ORDER),
-    "findLead_Outcomes": (_REV, _CACHED_ORDER),
-    "findMarkets": (
-        _REV,
-        Difference("$[*].modifiedTime", "REST markets carry no modifiedTime"),
-        _CACHED_ORDER,
-    ),
-    "findIndustries": (_REV, _CACHED_ORDER),
-    "findTerritories": (_REV, _CACHED_ORDER),
-    "findAccountTypes": (_REV, _CACHED_ORDER),
-    "findActivityTypes": (_REV, _CACHED_ORDER),
-    "findCompetitors": (_REV, _CACHED_ORDER),
-    "searchByEmail": (_REV, *_at("$.contacts[*]", _PARTY_STUB), *_at("$.accounts[*]", _PARTY_STUB)),
-    "searchUniversal": (
-        _REV,
-        *_at("$.contacts[*]", _PARTY_STUB),
-        *_at("$.accounts[*]", _PARTY_STUB),
-        *_at("$.leads[*]", _LEAD_STUB),
-    ),
-    "searchContactsAndUsers": (_REV, *_at("$[*]", _MIXED_STUB)),
-    "searchActivityParticipants": (_REV, *_at("$[*]", _MIXED_STUB)),
+    "findUsers": (REV, _CACHED_ORDER),
+    "findSources": (REV, _CACHED_ORDER),
+    "searchSources": (REV,),
+    # Stagesets carry no rev in the legacy shape.
+    "findStagesets": (_CACHED_ORDER,),
+    "findMilestones": (REV, _CACHED_ORDER),
+    "findLead_Outcomes": (REV, _CACHED_ORDER),
+    "findMarkets": (REV, _CACHED_ORDER),
+    "findIndustries": (REV, _CACHED_ORDER),
+    "findTerritories": (REV, _CACHED_ORDER),
+    "findAccountTypes": (REV, _CACHED_ORDER),
+    "findActivityTypes": (REV, _CACHED_ORDER),
+    "findCompetitors": (REV, _CACHED_ORDER),
+    "searchByEmail": (REV,),
+    "searchUniversal": (REV,),
+    "searchContactsAndUsers": (REV,),
+    "searchActivityParticipants": (REV,),
 }
 
 
@@ -930,12 +632,12 @@ DIFFERENCES: Mapping[str, tuple[Difference, ...]] = {
 _SPECIAL: Mapping[str, Callable[[RpcMethod], tuple[Run, tuple[Entity, ...]]]] = {
     "findTags": lambda row: (_find_tags(row), (ENTITIES["Tag"],)),
     "searchByEmail": lambda row: (
-        _search_by_email(row),
+        _search.by_email_searcher(row, ENTITIES),
         (ENTITIES["Contact"], ENTITIES["Account"]),
     ),
     "searchUniversal": lambda row: (
-        _search_universal(row),
-        tuple(ENTITIES[name] for _, name in _UNIVERSAL),
+        _search.universal_searcher(row, ENTITIES),
+        tuple(ENTITIES[name] for _, name in _search.UNIVERSAL),
     ),
 }
 
@@ -963,24 +665,20 @@ def _build(row: RpcMethod) -> Translator:
         run, entities = _SPECIAL[row.name](row)
     elif row.name in _MIXED_SEARCHES:
         entities = tuple(ENTITIES[name] for name in _MIXED_SEARCHES[row.name])
-        run = _searcher(row, entities)
+        run = _search.searcher(row, entities)
     elif entity is not None and verb == "get":
         run, entities = _getter(row, entity), (entity,)
     elif entity is not None and verb == "find":
         run, entities = _finder(row, entity), (entity,)
     elif entity is not None and verb == "search":
-        run, entities = _searcher(row, (entity,)), (entity,)
+        run, entities = _search.searcher(row, (entity,)), (entity,)
     else:
         raise ConfigurationError(f"no read builder serves {row.name}")
     operations = tuple(e.get_op if verb == "get" else e.list_op for e in entities)
-    differences = DIFFERENCES.get(row.name, ())
-    # The status follows from the differences: any result path REST cannot supply is partial.
-    partial = any(not d.is_param for d in differences)
-    return Translator(
-        method=row.name,
-        status=Status.PARTIAL if partial else Status.MAPPED,
+    return Translator.answering(
+        row.name,
         rest_operations=operations,
-        differences=differences,
+        differences=DIFFERENCES.get(row.name, ()),
         run=run,
     )
 

@@ -1,0 +1,209 @@
+"""Complete legacy results through REST: linked records in batches, times from the event log,
+revs on every record, the opt-in legacy reference source, and the lean option."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from typing import Any
+
+import pytest
+import responses
+
+from bridge import NutshellAPI as BridgeAPI
+from bridge.complete import MAX_REQUESTS, MAX_ROUNDS, Completer
+from bridge.routes import Mode, Routes
+from bridge.times import EVENT_IDS_PER_REQUEST, EventTimes, LegacyReference
+from nutshell_core.model import UNSET, Contact, Lead, User
+from nutshell_emulator import DEFAULT_API_KEY, DEFAULT_EMAIL, Emulator
+from nutshell_rest import RestClient
+from nutshell_rpc import NutshellAPI as RpcAPI
+
+ENDPOINT = "https://app.nutshell.com/api/v1/json"
+REST = "https://app.nutshell.com/rest"
+
+
+def _bridge(**options: Any) -> BridgeAPI:
+    return BridgeAPI(
+        DEFAULT_EMAIL,
+        DEFAULT_API_KEY,
+        endpoint=ENDPOINT,
+        routes=Routes({}, default=Mode.REST),
+        sleep=lambda _s: None,
+        **options,
+    )
+
+
+def _rest_paths(mock: responses.RequestsMock, since: int) -> list[str]:
+    return [
+        str(call.request.path_url)
+        for call in mock.calls[since:]
+        if "/rest/" in str(call.request.url)
+    ]
+
+
+def _walk(value: Any, path: str = "$") -> Iterator[tuple[str, Any]]:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield f"{path}.{key}", item
+            yield from _walk(item, f"{path}.{key}")
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _walk(item, f"{path}[{index}]")
+
+
+def _lead_with_accounts(rpc: RpcAPI, count: int) -> int:
+    accounts = [rpc.newAccount({"name": f"Linked {n}"})["id"] for n in range(count)]
+    lead = rpc.newLead(
+        {
+            "description": "Linked everywhere",
+            "primaryAccount": {"id": accounts[0]},
+            "accounts": [{"id": a} for a in accounts],
+        }
+    )
+    return int(lead["id"])
+
+
+def test_linked_records_come_in_one_request_per_kind(
+    mock: responses.RequestsMock, rpc: RpcAPI
+) -> None:
+    lead_id = _lead_with_accounts(rpc, 4)
+    bridge = _bridge()
+    bridge.context.cache.warm()
+    since = len(mock.calls)
+    result = bridge.getLead(lead_id)
+    paths = _rest_paths(mock, since)
+    account_gets = [p for p in paths if p.startswith("/rest/accounts/")]
+    assert len(account_gets) == 1, paths
+    assert account_gets[0].count("-accounts") == 4
+    assert len(paths) <= MAX_REQUESTS
+    # Every linked account renders as the legacy stub, named: the primary one apart, the
+    # others in "accounts" (as the legacy API shows them).
+    shown = [result["primaryAccount"], *result["accounts"]]
+    assert [a["name"] for a in shown] == [f"Linked {n}" for n in range(4)]
+    assert all(a["stub"] is True and isinstance(a["rev"], str) for a in shown)
+
+
+def test_every_rev_in_a_complete_result_is_a_string(
+    mock: responses.RequestsMock, rpc: RpcAPI
+) -> None:
+    bridge = _bridge()
+    results = [
+        bridge.getLead(_lead_with_accounts(rpc, 2)),
+        bridge.findActivities(stubResponses=False, limit=20),
+        bridge.findLeads(stubResponses=False, limit=20),
+        bridge.getContact(rpc.findContacts(limit=1)[0]["id"]),
+    ]
+    revs = [(path, value) for result in results for path, value in _walk(result)]
+    revs = [(path, value) for path, value in revs if path.endswith(".rev")]
+    assert revs
+    assert [(p, v) for p, v in revs if not (isinstance(v, str) and v.startswith("b:"))] == []
+
+
+def test_times_rest_lacks_come_from_the_event_log(
+    mock: responses.RequestsMock, rpc: RpcAPI
+) -> None:
+    bridge = _bridge()
+    contact = rpc.findContacts(limit=1)[0]
+    direct = rpc.getContact(contact["id"])
+    bridged = bridge.getContact(contact["id"])
+    for key in ("createdTime", "modifiedTime"):
+        assert isinstance(bridged[key], str)
+        assert bridged[key] == direct[key]
+    users = bridge.findUsers()
+    assert all(isinstance(u["createdTime"], str) for u in users)
+    assert users == [{**u, "rev": b["rev"]} for u, b in zip(rpc.findUsers(), users, strict=True)]
+
+
+def test_event_times_ask_for_many_records_in_few_requests(emulator: Emulator) -> None:
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        emulator.mount(mock)
+        rest = RestClient(DEFAULT_EMAIL, DEFAULT_API_KEY, base_url=REST, sleep=lambda _s: None)
+        contacts = [c for c in rest.contacts.iterate() if isinstance(c, Contact)]
+        assert len(contacts) > 1
+        assert all(c.created_time is UNSET for c in contacts)  # REST sends none
+        # More records than one request names: two requests, not one per record.
+        many = (contacts * (EVENT_IDS_PER_REQUEST // len(contacts) + 1))[
+            : EVENT_IDS_PER_REQUEST + 1
+        ]
+        ids = {c.id for c in many}
+        since = len(mock.calls)
+        filled = EventTimes(rest).fill(many)
+        requests = _rest_paths(mock, since)
+        expected = -(-len(ids) // EVENT_IDS_PER_REQUEST)
+        assert len(requests) == expected
+        assert {key[1] for key in filled} == ids
+        for record in filled.values():
+            assert isinstance(record.created_time, datetime)
+            assert isinstance(record.modified_time, datetime)
+            stored = emulator.store.get(Contact, record.id)  # type: ignore[arg-type]
+            assert record.created_time == stored.created_time.replace(microsecond=0)  # type: ignore[union-attr]
+
+
+def test_a_record_the_event_log_does_not_reach_keeps_what_rest_sent() -> None:
+    with responses.RequestsMock() as mock:
+        mock.get(
+            f"{REST}/events",
+            json={"meta": {}, "links": {}, "events": []},
+        )
+        rest = RestClient(DEFAULT_EMAIL, DEFAULT_API_KEY, base_url=REST, sleep=lambda _s: None)
+        lead = Lead(id=7, name="Old", created_time=datetime(2020, 1, 1, tzinfo=timezone.utc))
+        assert EventTimes(rest).fill([lead]) == {}
+        assert "entity_id=7-leads" in str(mock.calls[0].request.url)
+
+
+def test_lean_renders_one_response_as_it_is(mock: responses.RequestsMock, rpc: RpcAPI) -> None:
+    lead_id = _lead_with_accounts(rpc, 3)
+    lean = _bridge(lean=True)
+    lean.context.cache.warm()
+    since = len(mock.calls)
+    result = lean.getLead(lead_id)
+    assert len(_rest_paths(mock, since)) == 1
+    # Accounts REST links by id render as bare links.
+    assert all(set(a) <= {"stub", "id", "entityType", "relationship"} for a in result["accounts"])
+    assert result["modifiedTime"] is None
+
+
+def test_the_legacy_reference_source_fills_what_rest_lacks(
+    emulator: Emulator, mock: responses.RequestsMock, rpc: RpcAPI
+) -> None:
+    source = LegacyReference(rpc)
+    users = source.records("User")
+    assert users and all(isinstance(u, User) for u in users.values())
+    assert all(isinstance(u.created_time, datetime) for u in users.values())
+    # Off for plain rest routes; on when a route already calls the JSON-RPC API beside REST.
+    assert _bridge().context.cache._legacy is None
+    fallback = BridgeAPI(
+        DEFAULT_EMAIL,
+        DEFAULT_API_KEY,
+        endpoint=ENDPOINT,
+        routes=Routes({}, default=Mode.REST_FALLBACK),
+        sleep=lambda _s: None,
+    )
+    assert fallback.context.cache._legacy is not None
+    assert _bridge(legacy_reference=True).context.cache._legacy is not None
+
+
+def test_completer_asks_nothing_for_records_it_already_holds(emulator: Emulator) -> None:
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        emulator.mount(mock)
+        rest = RestClient(DEFAULT_EMAIL, DEFAULT_API_KEY, base_url=REST, sleep=lambda _s: None)
+        completer = Completer(rest)
+        assert completer.complete([], [], full=True) == {}
+        assert len(mock.calls) == 0
+
+
+@pytest.mark.parametrize("limit", [2, 50])
+def test_a_complete_find_asks_each_kind_of_record_once_a_round_whatever_the_page_size(
+    mock: responses.RequestsMock, limit: int
+) -> None:
+    bridge = _bridge()
+    bridge.context.cache.warm()
+    since = len(mock.calls)
+    result = bridge.findLeads(stubResponses=False, limit=limit)
+    assert len(result) == limit
+    kinds = Counter(p.split("?")[0].split("/")[2] for p in _rest_paths(mock, since))
+    assert kinds["leads"] <= MAX_ROUNDS  # the page itself, then leads linked to its records
+    assert all(count <= MAX_ROUNDS for count in kinds.values()), kinds
+    assert sum(kinds.values()) <= MAX_REQUESTS
