@@ -205,19 +205,9 @@ REASONS: Final[Mapping[str, str]] = {
 # -- assembly -----------------------------------------------------------------------------------
 
 
-def _status(differences: tuple[Difference, ...]) -> Status:
-    # The status follows from the differences: any result path REST cannot supply is partial.
-    return Status.PARTIAL if any(not d.is_param for d in differences) else Status.MAPPED
-
-
 def _answering(method: str, run: Run, operations: tuple[tuple[str, str], ...]) -> Translator:
-    differences = DIFFERENCES.get(method, ())
-    return Translator(
-        method=method,
-        status=_status(differences),
-        rest_operations=operations,
-        differences=differences,
-        run=run,
+    return Translator.answering(
+        method, rest_operations=operations, differences=DIFFERENCES.get(method, ()), run=run
     )
 
 
