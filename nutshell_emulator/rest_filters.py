@@ -294,6 +294,33 @@ def same_id(spec: str, wire_id: object) -> bool:
     return want[1] is None or have[1] is None or want[1].lower() == have[1].lower()
 
 
+def id_matcher(specs: Iterable[str]) -> Callable[[object], bool]:
+    """A test of wire ids against several specs at once, as :func:`same_id` matches one:
+    the specs are parsed once, so checking many ids costs a set lookup each."""
+    typed: set[tuple[int, str]] = set()
+    bare: set[int] = set()
+    for spec in specs:
+        parts = _id_parts(spec)
+        if parts is None:
+            continue
+        if parts[1] is None:
+            bare.add(parts[0])
+        else:
+            typed.add((parts[0], parts[1].lower()))
+    any_type = {number for number, _ in typed} | bare
+
+    def matches(wire_id: object) -> bool:
+        have = _id_parts(wire_id)
+        if have is None:
+            return False
+        number, kind = have
+        if number in bare or (kind is None and number in any_type):
+            return True
+        return kind is not None and (number, kind.lower()) in typed
+
+    return matches
+
+
 # -- field getters ------------------------------------------------------------------------------
 
 #: Filter keys that name relations, and the ``links`` members they look at.

@@ -64,6 +64,7 @@ from nutshell_emulator.rest_filters import (
     MAX_PAGE_LIMIT,
     ListParams,
     QueryError,
+    id_matcher,
     matches,
     parse_list_params,
     same_id,
@@ -1104,6 +1105,7 @@ class RestFront:
         # Several comma-separated ids are accepted (the bridge asks for a page of records'
         # events at once); the real API documents one id (see the assumptions).
         entity_ids = [i.strip() for i in first.get("entity_id", "").split(",") if i.strip()]
+        related = id_matcher(entity_ids)
         payload_types = {v.lower() for k, v in query if k.startswith("filters[payload]")}
         creators = [v for k, v in query if k.startswith("filters[creator]")]
 
@@ -1123,9 +1125,8 @@ class RestFront:
                     # that record is (a note's parent...), as the feed that powers timelines
                     # is; see the assumptions.
                     or any(
-                        same_id(i, subject)
+                        related(subject)
                         for subject in timeline_subjects(self.store, event.entity, event.record_id)
-                        for i in entity_ids
                     )
                 )
                 and (not payload_types or kind.lower() in payload_types)

@@ -18,6 +18,8 @@ from typing import Any
 import pytest
 import requests
 import responses
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from nutshell_core import errors
 from nutshell_core.model import (
@@ -40,6 +42,7 @@ from nutshell_core.model import (
 )
 from nutshell_emulator import rules
 from nutshell_emulator.http import HttpReply, HttpRequest, html_error_page
+from nutshell_emulator.rest_filters import id_matcher, same_id
 from nutshell_emulator.rest_front import MEDIA_TYPE_ERROR, RestFront
 from nutshell_emulator.rest_present import competitor_map_id, split_competitor_map_id
 from nutshell_emulator.store import Store
@@ -1100,3 +1103,15 @@ def test_rest_client_round_trip(mock: responses.RequestsMock, front: RestFront) 
         pytest.raises(errors.AuthenticationError),
     ):
         bad.accounts.list()
+
+
+@given(
+    specs=st.lists(
+        st.sampled_from(["3", "3-leads", "3-Leads", "4-contacts", "x", "", "12-accounts"]),
+        max_size=4,
+    ),
+    wire=st.sampled_from(["3-leads", "3-contacts", "4-contacts", "12-accounts", "3", "bad"]),
+)
+@settings(max_examples=200)
+def test_an_id_matcher_matches_as_same_id_does_for_every_spec(specs: list[str], wire: str) -> None:
+    assert id_matcher(specs)(wire) == any(same_id(spec, wire) for spec in specs)
