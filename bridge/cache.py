@@ -8,6 +8,7 @@ at most once per TTL even when several threads ask at the same moment.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -17,6 +18,7 @@ import attrs
 
 from bridge.revs import rev_token
 from bridge.times import EventTimes, LegacyReference
+from nutshell_core.errors import NutshellError
 from nutshell_core.model import (
     UNSET,
     AccountType,
@@ -35,6 +37,8 @@ from nutshell_core.model import (
     User,
 )
 from nutshell_rest import RestClient
+
+_log = logging.getLogger(__name__)
 
 __all__ = ["DEFAULT_TTL", "REFERENCE_CLASSES", "TIMED_CLASSES", "ReferenceCache"]
 
@@ -131,8 +135,18 @@ class ReferenceCache:
                 for (_, record_id), record in self._times.fill(records.values()).items():
                     records[record_id] = record
             if self._legacy is not None:
-                records = LegacyReference.fill_times(records, self._legacy.records(cls.entity))
+                records = LegacyReference.fill_times(records, self._legacy_records(cls.entity))
         return {record_id: _stamped(record) for record_id, record in records.items()}
+
+    def _legacy_records(self, entity: str) -> dict[int, Record]:
+        """The legacy API's list, or none when it fails: it only fills in what REST lacks,
+        so its trouble must not fail a read REST can answer (it is logged instead)."""
+        assert self._legacy is not None
+        try:
+            return self._legacy.records(entity)
+        except NutshellError as exc:
+            _log.warning("legacy reference data for %s unavailable: %s", entity, exc)
+            return {}
 
     def teams(self) -> dict[int, Record]:
         """Every team, when the legacy reference source is on (REST has no teams), else none."""
@@ -145,7 +159,7 @@ class ReferenceCache:
             cached = self._fresh(Team)
             if cached is not None:
                 return cached
-            teams: dict[int, Record] = dict(self._legacy.teams())
+            teams: dict[int, Record] = dict(self._legacy_records("Team"))
             with self._lock:
                 self._lists[Team] = (self._clock() + self._ttl, teams)
             return teams

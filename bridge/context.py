@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 import attrs
 
 from bridge.cache import REFERENCE_CLASSES, ReferenceCache
-from bridge.complete import Completer
+from bridge.complete import Completer, note_author
 from bridge.revs import REV_IGNORE, conflict, is_bridge_rev, rev_token
 from nutshell_core.catalog import RPC_METHODS, Access, Returns, RpcMethod
 from nutshell_core.errors import NotBridgeable, NotFoundError
@@ -183,7 +183,10 @@ class BridgeContext:
         item = self.rest.fetch(cls.rest_type, record_id)
         if not isinstance(item, cls):
             raise NotFoundError(f"{cls.entity} {record_id} not found", status=404, code=404)
-        return item
+        # Read the way every other bridged read does, so the rev it digests is the same one.
+        found = note_author(item)
+        assert isinstance(found, cls)
+        return found
 
     @staticmethod
     def rpc_getter(entity: str) -> str:

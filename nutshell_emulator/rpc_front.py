@@ -638,9 +638,12 @@ def _apply_lead(backend: EmulatorBackend, call: Call, current: Record, parsed: P
     wrote = _lead_status(backend, call, lead, parsed.status, outcome_id) or wrote
     if "products" in values and "value" not in values:
         values["value"] = money_total(values["products"])
+    values, lines = rules.lead_product_changes(values)
     if values:
         store.update(Lead, lead_id, values, actor=call.actor)
         wrote = True
+    if lines is not None:
+        rules.store_product_lines(store, lead_id, lines, call.actor)
     return wrote
 
 

@@ -27,6 +27,8 @@ from nutshell_core.model import (
     Market,
     Money,
     Outcome,
+    Product,
+    ProductMap,
     Ref,
     Stage,
     Stageset,
@@ -42,9 +44,11 @@ __all__ = [
     "default_stageset",
     "install_defaults",
     "lead_defaults",
+    "lead_product_changes",
     "move_lead",
     "reopen_lead",
     "stages_of",
+    "store_product_lines",
 ]
 
 #: When the emulated account and its reference data were created: a fixed moment, before any
@@ -182,7 +186,57 @@ def new_lead(store: Store, values: Mapping[str, Any], actor: User | None) -> Lea
             pipeline = store.get(Stageset, _id(merged["stageset"].id))
             merged["stage"] = _first_stage(store, pipeline)
         actor_ref = _bare(actor.ref()) if actor is not None else None
-        return store.insert(Lead(**merged), actor=actor_ref)
+        lines = merged.get("products")
+        if isinstance(lines, tuple):
+            merged["products"] = tuple(_bare_line(ref) for ref in lines)
+        lead = store.insert(Lead(**merged), actor=actor_ref)
+        if isinstance(lines, tuple):
+            store_product_lines(store, _id(lead.id), lines, actor_ref)
+        return lead
+
+
+def _bare_line(ref: Ref) -> Ref:
+    return attrs.evolve(ref, record=None) if isinstance(ref.record, ProductMap) else ref
+
+
+def lead_product_changes(
+    changes: Mapping[str, Any],
+) -> tuple[dict[str, Any], tuple[Ref, ...] | None]:
+    """``changes`` to a lead with its product lines as bare links, and the lines themselves
+    (None when the changes leave the products alone), for :func:`store_product_lines`."""
+    lines = changes.get("products")
+    if not isinstance(lines, tuple):
+        return dict(changes), None
+    return {**changes, "products": tuple(_bare_line(ref) for ref in lines)}, lines
+
+
+def store_product_lines(
+    store: Store, lead_id: int, lines: tuple[Ref, ...], actor: Ref | None
+) -> None:
+    """A lead's product lines as product maps, replacing the ones it had.
+
+    One store keeps a line one way whichever API wrote it: as a product map (quantity, price
+    on the lead), which REST lists under ``links.productMaps`` and the legacy shape reads
+    back as the lead's ``products``.
+    """
+    lead_ref = Ref(entity="Lead", id=lead_id)
+    for old in store.all(ProductMap):
+        if isinstance(old.lead, Ref) and old.lead.id == lead_id:
+            store.delete(ProductMap, _id(old.id), actor=actor)
+    for ref in lines:
+        line = ref.record if isinstance(ref.record, ProductMap) else ProductMap()
+        product = store.find(Product, _id(ref.id)) if isinstance(ref.id, int) else None
+        name = line.name if isinstance(line.name, str) else getattr(product, "name", UNSET)
+        store.insert(
+            attrs.evolve(
+                line,
+                id=UNSET,
+                product=Ref(entity="Product", id=ref.id, name=ref.name),
+                lead=lead_ref,
+                name=name if isinstance(name, str) else UNSET,
+            ),
+            actor=actor,
+        )
 
 
 def close_lead(

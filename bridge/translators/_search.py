@@ -292,8 +292,20 @@ def _by_name(context: BridgeContext, entity: Entity, text: str, limit: int) -> _
         numbered_leads(context, entity, digits, pool, want=limit)
         if not digits:
             return pool  # every lead matches: q= has nothing to add
+
+    def keep_first() -> bool:
+        # Memory stays bounded by the limit and one page, however many records q= matches:
+        # only the first ``limit`` matches in name order can be in the answer. Their
+        # side-loads are dropped too; completing the stubs fetches what they need.
+        kept = sorted((r for r in pool.records.values() if matches(r, text)), key=_name_order)
+        pool.records = {_id(r): r for r in kept[:limit]}
+        pool.included = []
+        return False
+
     # Through q= the rest: descriptions, numbers and names of every type.
-    _list_pages(context, entity, _text_query(entity, text), pool, page_size=SEARCH_PAGE)
+    _list_pages(
+        context, entity, _text_query(entity, text), pool, page_size=SEARCH_PAGE, enough=keep_first
+    )
     return pool
 
 

@@ -111,14 +111,14 @@ class _InputSource:
     Reference data comes from the bridge's cache, which holds whole lists, so an id it lacks
     can be refused with the RPC API's 400; on a miss the list is read again once, since a
     record created a moment ago (through either API) may be newer than the cached list.
-    Products are read through REST when an input names one: a product line takes the
-    product's name and price. Anything else is unknown here, and linked by id alone.
+    Products are listed through REST (one request) when an input names one: a product line
+    takes the product's name and price. Anything else is unknown here, and linked by id alone.
     """
 
     def __init__(self, ctx: BridgeContext) -> None:
         self._ctx = ctx
         self._refreshed: set[type[Record]] = set()
-        self._products: dict[int, Product | None] = {}
+        self._products: dict[int, Product] | None = None
 
     def find(self, cls: type[R], record_id: int, /) -> R | None:
         """The record, if the cache holds it (reference data) or REST has it (products)."""
@@ -130,12 +130,15 @@ class _InputSource:
                 found = self._ctx.cache.get(cls, record_id)
             return found if isinstance(found, cls) else None
         if cls is Product:
-            if record_id not in self._products:
-                try:
-                    self._products[record_id] = self._ctx.fetch(Product, record_id)
-                except NotFoundError:
-                    self._products[record_id] = None
-            product = self._products[record_id]
+            if self._products is None:
+                # GET /products is unpaged: one request names every product an input's lines
+                # can, however many lines there are.
+                self._products = {
+                    item.id: item
+                    for item in self._ctx.rest.products.iterate()
+                    if isinstance(item, Product) and isinstance(item.id, int)
+                }
+            product = self._products.get(record_id)
             return product if isinstance(product, cls) else None
         return None
 
@@ -921,7 +924,7 @@ TRANSLATORS: tuple[Translator, ...] = (
             ("POST", "/leads/{id}/status"),
             *_TAG_OPS,
             *_NOTE_OPS,
-            ("GET", "/products/{id}"),
+            ("GET", "/products"),
         ),
         differences=(
             *_LEAD_DIFFERENCES,
@@ -940,7 +943,7 @@ TRANSLATORS: tuple[Translator, ...] = (
             ("POST", "/leads/{id}/stageset"),
             *_TAG_OPS,
             *_NOTE_OPS,
-            ("GET", "/products/{id}"),
+            ("GET", "/products"),
         ),
         differences=(
             *_LEAD_DIFFERENCES,

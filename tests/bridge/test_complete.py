@@ -16,7 +16,7 @@ from bridge.complete import MAX_REQUESTS, MAX_ROUNDS, Completer
 from bridge.routes import Mode, Routes
 from bridge.times import EVENT_IDS_PER_REQUEST, EventTimes, LegacyReference
 from nutshell_core.model import UNSET, Contact, Lead, User
-from nutshell_emulator import DEFAULT_API_KEY, DEFAULT_EMAIL, Emulator
+from nutshell_emulator import DEFAULT_API_KEY, DEFAULT_EMAIL, Emulator, Fault
 from nutshell_rest import RestClient
 from nutshell_rpc import NutshellAPI as RpcAPI
 
@@ -117,28 +117,26 @@ def test_times_rest_lacks_come_from_the_event_log(
 
 
 def test_event_times_ask_for_many_records_in_few_requests(emulator: Emulator) -> None:
+    # More contacts than one request names, so the ids go in two requests, not one each.
+    for n in range(EVENT_IDS_PER_REQUEST + 1):
+        emulator.store.insert(Contact(name=f"Bulk {n}"))
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         emulator.mount(mock)
         rest = RestClient(DEFAULT_EMAIL, DEFAULT_API_KEY, base_url=REST, sleep=lambda _s: None)
         contacts = [c for c in rest.contacts.iterate() if isinstance(c, Contact)]
-        assert len(contacts) > 1
+        assert len(contacts) > EVENT_IDS_PER_REQUEST
         assert all(c.created_time is UNSET for c in contacts)  # REST sends none
-        # More records than one request names: two requests, not one per record.
-        many = (contacts * (EVENT_IDS_PER_REQUEST // len(contacts) + 1))[
-            : EVENT_IDS_PER_REQUEST + 1
-        ]
-        ids = {c.id for c in many}
         since = len(mock.calls)
-        filled = EventTimes(rest).fill(many)
+        filled = EventTimes(rest).fill(contacts)
         requests = _rest_paths(mock, since)
-        expected = -(-len(ids) // EVENT_IDS_PER_REQUEST)
-        assert len(requests) == expected
-        assert {key[1] for key in filled} == ids
+        assert len(requests) == -(-len(contacts) // EVENT_IDS_PER_REQUEST)
+        assert {key[1] for key in filled} == {c.id for c in contacts}
         for record in filled.values():
             assert isinstance(record.created_time, datetime)
             assert isinstance(record.modified_time, datetime)
             stored = emulator.store.get(Contact, record.id)  # type: ignore[arg-type]
             assert record.created_time == stored.created_time.replace(microsecond=0)  # type: ignore[union-attr]
+            assert record.modified_time == stored.modified_time.replace(microsecond=0)  # type: ignore[union-attr]
 
 
 def test_a_record_the_event_log_does_not_reach_keeps_what_rest_sent() -> None:
@@ -172,6 +170,15 @@ def test_the_legacy_reference_source_fills_what_rest_lacks(
     users = source.records("User")
     assert users and all(isinstance(u, User) for u in users.values())
     assert all(isinstance(u.created_time, datetime) for u in users.values())
+    # A lead a team owns: REST has no teams, so only the legacy source can name it.
+    team_lead = next(
+        lead for lead in emulator.store.all(Lead) if getattr(lead.owner, "entity", "") == "Team"
+    )
+    direct = rpc.getLead(team_lead.id)
+    bare = _bridge(legacy_reference=False).getLead(team_lead.id)
+    assert set(bare["assignee"]) == {"stub", "id", "entityType"}
+    named = _bridge(legacy_reference=True).getLead(team_lead.id)
+    assert named["assignee"] == {**direct["assignee"], "rev": named["assignee"]["rev"]}
     # Off for plain rest routes; on when a route already calls the JSON-RPC API beside REST.
     assert _bridge().context.cache._legacy is None
     fallback = BridgeAPI(
@@ -182,7 +189,47 @@ def test_the_legacy_reference_source_fills_what_rest_lacks(
         sleep=lambda _s: None,
     )
     assert fallback.context.cache._legacy is not None
-    assert _bridge(legacy_reference=True).context.cache._legacy is not None
+
+
+def test_a_failing_legacy_source_leaves_rest_reads_answered(
+    emulator: Emulator, mock: responses.RequestsMock, rpc: RpcAPI
+) -> None:
+    """The legacy source only fills in: its failure is logged, the REST answer stands."""
+    lead_id = rpc.findLeads(limit=1)[0]["id"]
+    emulator.faults.add("POST /api/v1/json", Fault.http_status(503), count=1000)
+    bridge = _bridge(legacy_reference=True)
+    result = bridge.getLead(lead_id)
+    assert result["id"] == lead_id
+
+
+def test_product_lines_written_over_rpc_read_back_through_rest(
+    mock: responses.RequestsMock, rpc: RpcAPI
+) -> None:
+    product = rpc.findProducts(limit=1)[0]["id"]
+    line = {"id": product, "quantity": 7, "price": {"amount": 99, "currency": "USD"}}
+    lead = rpc.newLead({"description": "Seven units", "products": [line]})
+    bridged = _bridge().getLead(lead["id"])
+    assert [(p["quantity"], p["price"]) for p in bridged["products"]] == [
+        (7, {"currency": "USD", "amount": 99})
+    ]
+    assert bridged["products"] == [
+        {**p, "rev": b["rev"]}
+        for p, b in zip(rpc.getLead(lead["id"])["products"], bridged["products"], strict=True)
+    ]
+
+
+def test_a_note_deleted_with_the_rev_the_bridge_gave_it(
+    mock: responses.RequestsMock, rpc: RpcAPI
+) -> None:
+    lead_id = rpc.findLeads(limit=1)[0]["id"]
+    bridge = _bridge()
+    note = bridge.newNote({"entityType": "Leads", "id": lead_id}, "to be deleted")
+    assert bridge.deleteNote(note["id"], note["rev"]) is True
+    again = bridge.newNote({"entityType": "Leads", "id": lead_id}, "read, then deleted")
+    read = bridge.getNote(again["id"])
+    # On the JSON-RPC route the bridge's rev is checked through REST too.
+    rpc_routed = BridgeAPI(DEFAULT_EMAIL, DEFAULT_API_KEY, endpoint=ENDPOINT, sleep=lambda _s: None)
+    assert rpc_routed.deleteNote(read["id"], read["rev"]) is True
 
 
 def test_completer_asks_nothing_for_records_it_already_holds(emulator: Emulator) -> None:

@@ -160,6 +160,27 @@ def test_small_pages_change_no_answer(world: World, monkeypatch: pytest.MonkeyPa
         _same_answer(world, "searchContacts", string=text, limit=30)
 
 
+def test_a_name_ordered_search_holds_no_more_than_its_limit_and_a_page(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """However many records q= matches, a search keeps only the first ``limit`` matches (and
+    the page being read) in memory, and still answers the legacy records."""
+    monkeypatch.setattr(_search, "SEARCH_PAGE", 3)
+    largest = 0
+    add = _search._Pool.add
+
+    def counting(pool: Any, envelope: Any) -> Any:
+        nonlocal largest
+        found = add(pool, envelope)
+        largest = max(largest, len(pool.records))
+        return found
+
+    monkeypatch.setattr(_search._Pool, "add", counting)
+    answer = _same_answer(world, "searchContacts", string="a", limit=2)
+    assert len(answer) == 2
+    assert 0 < largest <= 2 + 3
+
+
 def test_prefix_searches_cost_a_few_requests_whatever_the_limit(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
