@@ -23,7 +23,7 @@ every bridge in the process (:mod:`bridge.locks`), so check and write are one st
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlsplit
@@ -39,8 +39,15 @@ from bridge.routes import Mode, Routes, calls_rpc_beside_rest
 from bridge.times import EventTimes, LegacyReference
 from nutshell_core.calls import bind_call
 from nutshell_core.catalog import Access, RpcMethod, rpc_method
-from nutshell_core.errors import NotBridgeable, ServerError, TransportError
-from nutshell_rest import RestClient, track_requests
+from nutshell_core.errors import (
+    ConflictError,
+    NotBridgeable,
+    NutshellError,
+    OutcomeUnknownError,
+    ServerError,
+    TransportError,
+)
+from nutshell_rest import RestClient, SentRequest, track_requests
 from nutshell_rest.client import DEFAULT_BASE_URL
 from nutshell_rpc import NutshellAPI as RpcAPI
 from nutshell_rpc._legacy import LegacyMethods
@@ -62,6 +69,21 @@ def _rest_base(explicit: str | None, endpoint: str | None) -> str:
         parts = urlsplit(endpoint)
         return f"{parts.scheme}://{parts.netloc}/rest"
     return DEFAULT_BASE_URL
+
+
+def _writes_applied(requests: Sequence[SentRequest], failure: NutshellError) -> int:
+    """How many of a call's REST writes may have been applied when ``failure`` ended it.
+
+    Requests go one after another and stop at the first failure, so every write that reached
+    the server before the last request was answered with success. The last request is the one
+    that failed: a write refused with a 4xx changed nothing, while a 5xx may come after the
+    server acted.
+    """
+    reached = [r for r in requests if r.reached]
+    writes = sum(1 for r in reached if r.writes)
+    if reached and reached[-1].writes and not isinstance(failure, ServerError):
+        writes -= 1
+    return max(writes, 0)
 
 
 def _record_of(row: RpcMethod, params: Mapping[str, Any]) -> tuple[str, int] | None:
@@ -199,7 +221,7 @@ class NutshellAPI(LegacyMethods):
             if mode is Mode.RPC:
                 return self._via_rpc(row, params)
             if mode is Mode.REST:
-                return translator(self.context, params)
+                return self._via_rest(row, translator, params)
             if mode is Mode.REST_FALLBACK:
                 return self._rest_fallback(row, translator, params)
             rest_first = mode is Mode.SHADOW_REST
@@ -227,13 +249,35 @@ class NutshellAPI(LegacyMethods):
             return self._via_rpc(row, params)
         with track_requests() as sent:
             try:
-                return translator(self.context, params)
+                return self._via_rest(row, translator, params)
             except (NotBridgeable, TransportError, ServerError):
                 if row.access is Access.WRITE and sent.sent_write:
                     # The write may have been applied (an outcome-unknown timeout, a 5xx after
                     # the server acted): sending it again through RPC could apply it twice.
                     raise
         return self._via_rpc(row, params)
+
+    def _via_rest(self, row: RpcMethod, translator: Translator, params: Mapping[str, Any]) -> Any:
+        """The translator's answer; a write that fails after some of its REST writes were
+        applied is reported as outcome-unknown, never as a plain failure a caller would
+        retry (Nutshell has no idempotency keys: a retried newLead is a second lead)."""
+        if row.access is not Access.WRITE:
+            return translator(self.context, params)
+        with track_requests() as sent:
+            try:
+                return translator(self.context, params)
+            except (OutcomeUnknownError, ConflictError):
+                raise  # they say themselves what was applied
+            except NutshellError as exc:
+                applied = _writes_applied(sent.requests, exc)
+                if not applied:
+                    raise
+                raise OutcomeUnknownError(
+                    f"{row.name} failed after {applied} of its REST writes may have been "
+                    f"applied ({exc}); the call may be partly done: read the record before "
+                    "retrying, do not retry blindly",
+                    row.name,
+                ) from exc
 
     def _via_rpc(self, row: RpcMethod, params: Mapping[str, Any]) -> Any:
         rev = params.get("rev")

@@ -134,8 +134,10 @@ def test_a_write_never_falls_back_after_its_write_request_was_answered_5xx(
 ) -> None:
     emulator.faults.add(f"PATCH /rest/tasks/{TASK_ID}-tasks", Fault.http_status(503))
     before = len(mock.calls)
-    with pytest.raises(errors.ServerError):
+    with pytest.raises(errors.OutcomeUnknownError) as caught:
         _fallback().editTask(TASK_ID, REV_IGNORE, {"title": "maybe"})
+    # A 5xx after a write reached the server: it may have been applied, so it says so.
+    assert isinstance(caught.value.__cause__, errors.ServerError)
     sent = _sent(mock, before)
     assert _rest_writes(sent) == [f"PATCH /rest/tasks/{TASK_ID}-tasks"]  # sent once, not re-sent
     assert not any(s.startswith("rpc edit") for s in sent)
@@ -169,12 +171,35 @@ def test_a_write_applied_through_rest_is_not_run_again_when_reading_it_back_fail
 
     monkeypatch.setattr(tasks, "update", update_then_break_reads)
     before = len(mock.calls)
-    with pytest.raises(errors.ServerError):
+    with pytest.raises(errors.OutcomeUnknownError) as caught:
         api.editTask(TASK_ID, REV_IGNORE, {"title": "applied once"})
+    assert "do not retry blindly" in str(caught.value)
     emulator.faults.clear()
     assert not any(s.startswith("rpc edit") for s in _sent(mock, before))
     task = direct.getTask(TASK_ID)
     assert task["title"] == "applied once" and task["rev"] == "1"  # one write, not two
+
+
+def test_a_write_refused_before_anything_was_applied_is_a_plain_failure(
+    emulator: Emulator, mock: responses.RequestsMock
+) -> None:
+    """Only a failure after some write may have been applied is outcome-unknown: a 400 on
+    the one write changed nothing and stays the definite error it is."""
+    emulator.faults.add(f"PATCH /rest/tasks/{TASK_ID}-tasks", Fault.http_status(400))
+    with pytest.raises(errors.APIError) as caught:
+        _fallback().editTask(TASK_ID, REV_IGNORE, {"title": "refused"})
+    assert not isinstance(caught.value, errors.OutcomeUnknownError)
+
+
+def test_a_new_lead_whose_second_write_fails_is_outcome_unknown(
+    emulator: Emulator, mock: responses.RequestsMock
+) -> None:
+    """newLead with an outcome is a POST, then a POST of its status: once the first is done,
+    a failure cannot be a plain one, or a caller's retry makes a second lead."""
+    emulator.faults.add("POST /rest/leads/*/status", Fault.http_status(503))
+    with pytest.raises(errors.OutcomeUnknownError) as caught:
+        _fallback().newLead({"description": "won deal", "outcome": {"id": 1}})
+    assert "may have been applied" in str(caught.value)
 
 
 # -- reads ----------------------------------------------------------------------------------------
