@@ -14,13 +14,10 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-import attrs
-
-from bridge.revs import rev_token
+from bridge.revs import with_rev
 from bridge.times import EventTimes, LegacyReference
 from nutshell_core.errors import NutshellError
 from nutshell_core.model import (
-    UNSET,
     AccountType,
     ActivityType,
     Competitor,
@@ -68,13 +65,6 @@ REFERENCE_CLASSES: Mapping[type[Record], str] = {
 TIMED_CLASSES: frozenset[type[Record]] = frozenset(
     {User, Market, Stageset, Source, Competitor, Tag}
 )
-
-
-def _stamped(record: Record) -> Record:
-    """A record carrying a bridge rev (the legacy API gives every record a string rev)."""
-    if record.rev is UNSET or record.rev is None:
-        return attrs.evolve(record, rev=rev_token(record))
-    return record
 
 
 class ReferenceCache:
@@ -136,7 +126,7 @@ class ReferenceCache:
                     records[record_id] = record
             if self._legacy is not None:
                 records = LegacyReference.fill_times(records, self._legacy_records(cls.entity))
-        return {record_id: _stamped(record) for record_id, record in records.items()}
+        return {record_id: with_rev(record) for record_id, record in records.items()}
 
     def _legacy_records(self, entity: str) -> dict[int, Record]:
         """The legacy API's list, or none when it fails: it only fills in what REST lacks,

@@ -30,12 +30,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 import attrs
 
 from bridge.cache import REFERENCE_CLASSES
-from bridge.times import EventTimes, chunks, wire_id
+from bridge.times import EventTimes, chunks, refs, wire_id
 from nutshell_core.errors import MalformedResponseError
 from nutshell_core.model import (
     Account,
@@ -58,12 +58,24 @@ from nutshell_rpc.shapes import lead_accounts
 if TYPE_CHECKING:
     from nutshell_rest import RestClient
 
-__all__ = ["IDS_PER_GET", "MAX_REQUESTS", "MAX_ROUNDS", "SCANS", "Completer", "Scan", "note_author"]
+T = TypeVar("T")
+
+__all__ = [
+    "IDS_PER_GET",
+    "MAX_REQUESTS",
+    "MAX_ROUNDS",
+    "SCANS",
+    "Completer",
+    "Scan",
+    "note_author",
+    "rest_resource",
+]
 
 #: Rounds of fetching at most: records, their links and scans, the stubs' own needs.
 MAX_ROUNDS: Final = 3
 
-#: Ids one ``GET /<type>/1-x,2-x`` names at most, for the same reason.
+#: Ids one ``GET /<type>/1-x,2-x`` or one ``filter[...]`` names at most (keeps the URL well
+#: under 8 KB).
 IDS_PER_GET: Final = 200
 
 
@@ -119,21 +131,13 @@ MAX_REQUESTS: Final = (
 _LISTED: Final = frozenset({Lead, Contact, Note})
 
 
-def _refs(value: object) -> list[Ref]:
-    if isinstance(value, Ref):
-        return [value]
-    if isinstance(value, tuple):
-        return [v for v in value if isinstance(v, Ref)]
-    return []
-
-
 def _links_full(record: Record) -> list[Ref]:
     """Every record a full rendering links to (reference data is the cache's)."""
     out: list[Ref] = []
     for field in attrs.fields(type(record)):
         if field.name == "memo":
             continue
-        out += _refs(getattr(record, field.name))
+        out += refs(getattr(record, field.name))
     return out
 
 
@@ -142,11 +146,20 @@ def _links_stub(record: Record) -> list[Ref]:
     stub's log note."""
     if isinstance(record, Lead):
         accounts = lead_accounts(record)
-        contacts = _refs(record.contacts)
+        contacts = refs(record.contacts)
         return accounts[:1] + contacts[:1]
     if isinstance(record, Activity):
-        return _refs(record.log_note)
+        return refs(record.log_note)
     return []
+
+
+def rest_resource(rest: RestClient, cls: type[Record], verb: type[T]) -> T | None:
+    """The REST client resource serving records of ``cls`` with ``verb`` (``rest.leads`` as
+    :class:`~nutshell_rest.client.Gettable`), or None when REST has none."""
+    for resource in rest.resources:
+        if resource.rest_type.lower() == cls.rest_type.lower() and isinstance(resource, verb):
+            return resource
+    return None
 
 
 def note_author(record: Record) -> Record:
@@ -285,10 +298,7 @@ class Completer:
         return cls
 
     def _resource(self, cls: type[Record], verb: type[Any]) -> Any:
-        for resource in self._rest.resources:
-            if resource.rest_type.lower() == cls.rest_type.lower() and isinstance(resource, verb):
-                return resource
-        return None
+        return rest_resource(self._rest, cls, verb)
 
     def _get(self, cls: type[Record], ids: Sequence[int]) -> list[Record]:
         resource = self._resource(cls, Gettable)

@@ -17,7 +17,7 @@ import attrs
 
 from bridge.cache import REFERENCE_CLASSES, ReferenceCache
 from bridge.complete import Completer, note_author
-from bridge.revs import REV_IGNORE, conflict, is_bridge_rev, rev_token
+from bridge.revs import REV_IGNORE, conflict, is_bridge_rev, rev_token, with_rev
 from nutshell_core.catalog import RPC_METHODS, Access, Returns, RpcMethod
 from nutshell_core.errors import NotBridgeable, NotFoundError
 from nutshell_core.model import UNSET, Record, Ref, Team, User, entity_class
@@ -42,11 +42,8 @@ class RestView:
     def add(self, record: Record) -> None:
         """Make ``record`` visible to the presenter, carrying a bridge rev when it has none
         (the legacy API gives every record, nested ones too, a string rev)."""
-        record_id = record.id
-        if isinstance(record_id, int):
-            if record.rev is UNSET or record.rev is None:
-                record = attrs.evolve(record, rev=rev_token(record))
-            self._records[(record.entity, record_id)] = record
+        if isinstance(record.id, int):
+            self._records[(record.entity, record.id)] = with_rev(record)
 
     def find(self, cls: type[R], record_id: int) -> R | None:
         """A record REST returned, else a cached reference record, else None."""

@@ -59,7 +59,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from decimal import Decimal
 from enum import Enum
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 
@@ -75,7 +75,17 @@ from nutshell_core.model import UNSET, Record, Ref
 from nutshell_rest import Event, RestClient
 from nutshell_rest.tracking import RequestLog, track_requests
 
-__all__ = ["PREFIX", "REV_IGNORE", "WriteGuard", "conflict", "is_bridge_rev", "rev_token"]
+__all__ = [
+    "PREFIX",
+    "REV_IGNORE",
+    "WriteGuard",
+    "conflict",
+    "is_bridge_rev",
+    "rev_token",
+    "with_rev",
+]
+
+R = TypeVar("R", bound=Record)
 
 _log = logging.getLogger(__name__)
 
@@ -117,6 +127,14 @@ def rev_token(record: Record) -> str:
     """The bridge rev of a record: a digest of its typed content."""
     payload = json.dumps(_canonical(record), sort_keys=True, default=str)
     return PREFIX + hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
+
+
+def with_rev(record: R) -> R:
+    """The record carrying a bridge rev when it has none (the legacy API gives every record,
+    nested ones too, a string rev)."""
+    if record.rev is UNSET or record.rev is None:
+        return attrs.evolve(record, rev=rev_token(record))
+    return record
 
 
 def is_bridge_rev(rev: object) -> bool:

@@ -13,6 +13,7 @@ no ``createdTime``; markets and pipelines no ``modifiedTime``. The legacy API al
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
@@ -29,7 +30,16 @@ if TYPE_CHECKING:
     from nutshell_rest import RestClient
     from nutshell_rpc import NutshellAPI as RpcAPI
 
-__all__ = ["EVENT_IDS_PER_REQUEST", "EventTimes", "LegacyReference", "chunks", "wire_id"]
+__all__ = [
+    "EVENT_IDS_PER_REQUEST",
+    "EventTimes",
+    "LegacyReference",
+    "chunks",
+    "refs",
+    "wire_id",
+]
+
+_log = logging.getLogger(__name__)
 
 #: Ids one ``GET /events?entity_id=...`` names at most (keeps the URL well under 8 KB).
 EVENT_IDS_PER_REQUEST: Final = 200
@@ -56,7 +66,10 @@ def wire_id(record: Record | Ref) -> str | None:
     return f"{record_id}-{cls.rest_type}"
 
 
-def _refs(value: object) -> list[Ref]:
+def refs(value: object) -> list[Ref]:
+    """The links a record field holds: one Ref, a tuple of them, or none."""
+    if isinstance(value, Ref):
+        return [value]
     return [v for v in value if isinstance(v, Ref)] if isinstance(value, tuple) else []
 
 
@@ -92,7 +105,7 @@ class EventTimes:
                 when = event.created_time
                 if not isinstance(when, datetime):
                     continue
-                for payload in _refs(event.payloads):
+                for payload in refs(event.payloads):
                     if not isinstance(payload.id, int):
                         continue
                     key = (payload.entity, payload.id)
@@ -113,19 +126,33 @@ class EventTimes:
         return out
 
     def _events(self, wire_ids: Sequence[str]) -> Iterator[Event]:
-        # Oldest first from the start of the log: a short page is the last one, so this is
-        # one request unless these records have more than a page of events.
+        """Every event of these records, oldest first (``since_id`` pages forward; see the
+        emulator's assumptions): one request unless they have more than a page of events.
+
+        The times only fill in what REST lacks, so a log that cannot be read (a refused
+        several-id ``entity_id``, no permission) leaves them unknown and is logged, rather
+        than failing a read REST answered.
+        """
         since: int | str = 0
-        for _ in range(_MAX_EVENT_PAGES):
-            envelope = self._rest.events.list(
-                since_id=since, limit=MAX_PAGE_LIMIT, params={"entity_id": ",".join(wire_ids)}
-            )
-            events = [e for e in envelope.records if isinstance(e, Event)]
-            yield from events
-            newest = max((e.id for e in events if isinstance(e.id, int)), default=None)
-            if len(envelope.records) < MAX_PAGE_LIMIT or newest is None:
-                return
-            since = newest
+        try:
+            for _ in range(_MAX_EVENT_PAGES):
+                envelope = self._rest.events.list(
+                    since_id=since, limit=MAX_PAGE_LIMIT, params={"entity_id": ",".join(wire_ids)}
+                )
+                events = [e for e in envelope.records if isinstance(e, Event)]
+                yield from events
+                newest = max((e.id for e in events if isinstance(e.id, int)), default=None)
+                if len(envelope.records) < MAX_PAGE_LIMIT or newest is None:
+                    return
+                since = newest
+        except NutshellError as exc:
+            _log.warning("event log unreadable, times left unknown: %s", exc)
+            return
+        _log.warning(
+            "more than %d pages of events for %d records: later events not read",
+            _MAX_EVENT_PAGES,
+            len(wire_ids),
+        )
 
 
 #: The legacy find method of each reference class the legacy API lists with times.

@@ -49,7 +49,7 @@ from typing import Any, Final, TypeVar
 import attrs
 
 from bridge.cache import REFERENCE_CLASSES
-from bridge.complete import note_author
+from bridge.complete import note_author, rest_resource
 from bridge.context import BridgeContext
 from bridge.registry import Difference, Status, Translator
 from bridge.revs import REV_IGNORE, WriteGuard
@@ -211,11 +211,11 @@ def _refuse(method: str, reason: str) -> NotBridgeable:
 def _resource(ctx: BridgeContext, cls: type[Record], verb: type[T]) -> T:
     """The REST client resource serving records of ``cls`` with ``verb`` (``ctx.rest.leads``
     as :class:`Patchable` for a lead edit)."""
-    for resource in ctx.rest.resources:
-        if resource.rest_type.lower() == cls.rest_type.lower() and isinstance(resource, verb):
-            return resource
-    reason = f"no REST resource offers {verb.__name__.lower()} {cls.rest_type}"
-    raise NotBridgeable(reason, cls.entity, reason)
+    resource = rest_resource(ctx.rest, cls, verb)
+    if resource is None:
+        reason = f"no REST resource offers {verb.__name__.lower()} {cls.rest_type}"
+        raise NotBridgeable(reason, cls.entity, reason)
+    return resource
 
 
 def _present(

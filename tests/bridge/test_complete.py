@@ -254,3 +254,14 @@ def test_a_complete_find_asks_each_kind_of_record_once_a_round_whatever_the_page
     assert kinds["leads"] <= MAX_ROUNDS  # the page itself, then leads linked to its records
     assert all(count <= MAX_ROUNDS for count in kinds.values()), kinds
     assert sum(kinds.values()) <= MAX_REQUESTS
+
+
+def test_an_unreadable_event_log_leaves_times_unknown_not_the_read_failed(
+    emulator: Emulator, mock: responses.RequestsMock, rpc: RpcAPI, caplog: pytest.LogCaptureFixture
+) -> None:
+    contact_id = rpc.findContacts(limit=1)[0]["id"]
+    emulator.faults.add("GET /rest/events*", Fault.http_status(400), count=100)
+    result = _bridge().getContact(contact_id)
+    assert result["id"] == contact_id
+    assert result["createdTime"] is None  # unknown, and said so in the log
+    assert "event log unreadable" in caplog.text
