@@ -84,6 +84,7 @@ from nutshell_rpc.inputs import (
     read_text,
     read_time,
 )
+from nutshell_rpc.search import matches, search_order
 from nutshell_rpc.shapes import (
     Presenter,
     activity_status,
@@ -398,31 +399,10 @@ def _search_in(backend: EmulatorBackend, call: Call, classes: Iterable[type[Reco
     text = read_text(call.params.get("string"), "string", null=False) or ""
     limit = _positive(call.params.get("limit", 10), "limit")
     found = [
-        record
-        for cls in classes
-        for record in backend.store.all(cls)
-        if _matches(backend, record, text)
+        record for cls in classes for record in backend.store.all(cls) if matches(record, text)
     ]
-    found.sort(key=lambda r: (_search_name(backend, r).casefold(), r.entity, _int(r.id)))
+    found.sort(key=search_order)
     return [backend.presenter.stub(r) for r in found[:limit]]
-
-
-def _search_name(backend: EmulatorBackend, record: Record) -> str:
-    if isinstance(record, Lead):
-        return f"Lead–{record.number}"
-    if isinstance(record, Task):
-        return record.title if isinstance(record.title, str) else ""
-    name = getattr(record, "name", None)
-    return name if isinstance(name, str) else ""
-
-
-def _matches(backend: EmulatorBackend, record: Record, text: str) -> bool:
-    """Case-insensitive substring match on the names a person would search by."""
-    needle = text.strip().casefold()
-    haystacks = [_search_name(backend, record)]
-    if isinstance(record, Lead):
-        haystacks += [str(record.number), _text_or(record.description)]
-    return any(needle in h.casefold() for h in haystacks)
 
 
 # -- creating -----------------------------------------------------------------------------------
@@ -831,7 +811,7 @@ def _search_universal(backend: EmulatorBackend, call: Call) -> Any:
     text = read_text(call.params.get("string"), "string", null=False) or ""
     out: dict[str, list[dict[str, Any]]] = {}
     for key, cls in (("contacts", Contact), ("accounts", Account), ("leads", Lead)):
-        hits = [r for r in backend.store.all(cls) if _matches(backend, r, text)]
+        hits = [r for r in backend.store.all(cls) if matches(r, text)]
         out[key] = [backend.presenter.stub(r) for r in hits[:_UNIVERSAL_LIMIT]]
     return out
 

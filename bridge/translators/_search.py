@@ -36,10 +36,11 @@ from typing import TYPE_CHECKING, Any, Final
 from bridge.context import BridgeContext
 from nutshell_core.catalog import REQUIRED, RpcMethod
 from nutshell_core.errors import MalformedResponseError
-from nutshell_core.model import Lead, Record, Task
+from nutshell_core.model import Lead, Record
 from nutshell_rest.envelope import Envelope
 from nutshell_rest.query import MAX_PAGE_LIMIT, Query
 from nutshell_rpc.inputs import bad_input, read_int, read_text
+from nutshell_rpc.search import LEAD_PREFIX, matches, search_name, search_order
 
 if TYPE_CHECKING:
     from bridge.translators.reads import Entity
@@ -64,7 +65,6 @@ Params = Mapping[str, Any]
 Run = Callable[[BridgeContext, Params], Any]
 
 #: How a lead is named in the RPC API, and so what a search matches: "Lead–<number>".
-LEAD_PREFIX: Final = "Lead–"  # an EN DASH, as Nutshell writes it
 
 #: Records per request when candidates are listed: REST's largest page, so that a search is one
 #: request unless more records match than that.
@@ -86,32 +86,6 @@ BY_EMAIL_LIMIT: Final = 5
 
 
 # -- what the legacy API matches ------------------------------------------------------------------
-
-
-def search_name(record: Record) -> str:
-    """The name the RPC API searches and orders search results by."""
-    if isinstance(record, Lead):
-        return f"{LEAD_PREFIX}{record.number}"
-    if isinstance(record, Task):
-        return record.title if isinstance(record.title, str) else ""
-    name = getattr(record, "name", None)
-    return name if isinstance(name, str) else ""
-
-
-def matches(record: Record, text: str) -> bool:
-    """The RPC API's search: a case-insensitive substring of the name (and a lead's number and
-    description)."""
-    needle = text.strip().casefold()
-    haystacks = [search_name(record)]
-    if isinstance(record, Lead):
-        description = record.description if isinstance(record.description, str) else ""
-        haystacks += [str(record.number), description]
-    return any(needle in h.casefold() for h in haystacks)
-
-
-def _name_order(record: Record) -> tuple[str, str, int]:
-    """The RPC API's order of search results: name (case-insensitive), then type and id."""
-    return (search_name(record).casefold(), record.entity, _id(record))
 
 
 def _id(record: Record) -> int:
@@ -297,7 +271,7 @@ def _by_name(context: BridgeContext, entity: Entity, text: str, limit: int) -> _
         # Memory stays bounded by the limit and one page, however many records q= matches:
         # only the first ``limit`` matches in name order can be in the answer. Their
         # side-loads are dropped too; completing the stubs fetches what they need.
-        kept = sorted((r for r in pool.records.values() if matches(r, text)), key=_name_order)
+        kept = sorted((r for r in pool.records.values() if matches(r, text)), key=search_order)
         pool.records = {_id(r): r for r in kept[:limit]}
         pool.included = []
         return False
@@ -359,7 +333,7 @@ def searcher(row: RpcMethod, entities: Sequence[Entity]) -> Run:
             pool = _by_name(context, entity, text, limit)
             found += pool.hits(text)
             included += pool.included
-        found.sort(key=_name_order)
+        found.sort(key=search_order)
         return context.present(_named(context, found[:limit]), stub=True, included=included)
 
     return run
