@@ -7,7 +7,8 @@ the routes move methods to REST one at a time while the integration stays untouc
 
 * :class:`BridgeBackend` is the :class:`~nutshell_rpc.server.RpcBackend` the protocol handling
   of :class:`~nutshell_rpc.server.RpcServer` dispatches to;
-* :func:`serve` runs it on a loopback address with a threaded WSGI server.
+* :func:`serve` runs it on a loopback address with the shared loopback server
+  (:mod:`nutshell_core.loopback`), which the emulator's ``serve()`` uses too.
 
 Credentials are never logged, printed or kept in a readable cache key: clients are cached by a
 digest of the credential pair, and a pair the upstream rejects is dropped from the cache.
@@ -18,14 +19,11 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import socket
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from socketserver import ThreadingMixIn
 from typing import Any
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
 
 import attrs
 
@@ -42,6 +40,7 @@ from nutshell_core.errors import (
     UsageError,
 )
 from nutshell_core.errors import TimeoutError as UpstreamTimeout
+from nutshell_core.loopback import ServerLimits, serving
 from nutshell_core.transport import check_url_is_safe, is_loopback_host
 from nutshell_rpc.server import RpcBackend, RpcServer
 
@@ -265,23 +264,11 @@ class ProxyUrls:
         return self.base + DISCOVERY_PATH
 
 
-class _ThreadingServer(ThreadingMixIn, WSGIServer):
-    daemon_threads = True
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        # A client hanging up mid-answer is routine for a proxy; no traceback on the console.
-        log.debug("connection from %s failed", client_address, exc_info=True)
-
-
-class _ThreadingServer6(_ThreadingServer):
-    address_family = socket.AF_INET6
-
-
-class _QuietHandler(WSGIRequestHandler):
-    """No access log on stderr: the console is the operator's, not a request log."""
-
-    def log_message(self, format: str, *args: Any) -> None:
-        return
+def _server_error(status: int, message: str) -> tuple[tuple[tuple[str, str], ...], bytes]:
+    # The loopback server's own refusals (413, 408, ...) as JSON-RPC errors, like ProxyApp's.
+    code = -32603 if status >= 500 else -32600
+    body = {"result": None, "error": {"code": code, "message": message, "data": None}, "id": None}
+    return (("Content-Type", "application/json; charset=utf-8"),), json.dumps(body).encode()
 
 
 def _netloc(host: str, port: int) -> str:
@@ -299,27 +286,27 @@ def serve(
     max_clients: int = DEFAULT_MAX_CLIENTS,
     lean: bool = False,
     legacy_reference: bool | None = None,
+    limits: ServerLimits | None = None,
 ) -> Iterator[ProxyUrls]:
     """Serve the proxy on a loopback address until the ``with`` block ends.
 
     Only loopback is allowed: the proxy forwards whatever credentials it receives, and plain
-    http off this machine would expose them.
+    http off this machine would expose them. The server is :mod:`nutshell_core.loopback`
+    (body size, timeouts, a fixed worker pool); ``limits`` overrides its defaults, and its
+    ``max_body`` defaults to :data:`MAX_BODY`.
     """
     if not is_loopback_host(host):
         raise UsageError(f"the proxy only listens on loopback addresses, not {host!r}")
     for url in (upstream_rpc, upstream_rest):
         if url is not None:
             check_url_is_safe(url)
-    bind_host = host.strip().strip("[]")
-    server_class = _ThreadingServer6 if ":" in bind_host else _ThreadingServer
-    server = server_class((bind_host, port), _QuietHandler)
     backend: BridgeBackend | None = None
-    try:
+
+    def app_for(bound_host: str, bound_port: int) -> ProxyApp:
+        nonlocal backend
         # The backend needs the bound port (an ephemeral one by default) for discovery.
-        bound_host, bound_port = str(server.server_address[0]), int(server.server_address[1])
-        netloc = _netloc(bound_host, bound_port)
         backend = BridgeBackend(
-            api_host=netloc,
+            api_host=_netloc(bound_host, bound_port),
             upstream_rpc=upstream_rpc,
             upstream_rest=upstream_rest,
             routes=routes,
@@ -327,15 +314,19 @@ def serve(
             lean=lean,
             legacy_reference=legacy_reference,
         )
-        server.set_app(ProxyApp(RpcServer(backend)))
-        thread = threading.Thread(target=server.serve_forever, name="bridge-proxy", daemon=True)
-        thread.start()
-        try:
-            yield ProxyUrls(base=f"http://{netloc}")
-        finally:
-            server.shutdown()
-            thread.join(timeout=5)
+        return ProxyApp(RpcServer(backend), max_body=server_limits.max_body)
+
+    server_limits = limits if limits is not None else ServerLimits(max_body=MAX_BODY)
+    try:
+        with serving(
+            app_for,
+            host=host,
+            port=port,
+            limits=server_limits,
+            error_renderer=_server_error,
+            name="bridge-proxy",
+        ) as (bound_host, bound_port):
+            yield ProxyUrls(base=f"http://{_netloc(bound_host, bound_port)}")
     finally:
-        server.server_close()
         if backend is not None:
             backend.close()

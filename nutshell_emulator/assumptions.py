@@ -50,6 +50,10 @@ ASSUMPTIONS: tuple[Assumption, ...] = (
         ("Batch requests", "A JSON array body is -32600 Invalid Request: no source shows batches."),
         ("Status of -32600 / -32602", "HTTP 400 (unrecorded)."),
         ("Unparsable JSON", "-32700 Parse error, HTTP 400, id null."),
+        (
+            "Strict JSON bodies",
+            "Bodies not in UTF-8, holding a lone UTF-16 surrogate or nesting more than 64 arrays/objects are -32700 Parse error (HTTP 400), the reason in error.data; nothing is stored.",
+        ),
         ("Missing record", "HTTP 404 with code 404 (unrecorded)."),
         ("Requests without an id", "Answered like any other, with id null."),
         (
@@ -419,6 +423,25 @@ ASSUMPTIONS: tuple[Assumption, ...] = (
         (
             "Sending emails",
             "newEmail and addEmail (RFC 822 text) are not emulated; emails come from the seed or the store.",
+        ),
+    ),
+    *_rows(
+        "served on loopback",
+        (
+            "Strict JSON bodies on REST",
+            "A body not in UTF-8, with a lone UTF-16 surrogate or nesting more than 64 arrays/objects is a 400 errors[] envelope titled 'Invalid JSON'; nothing is stored.",
+        ),
+        (
+            "Percent-encoded ids",
+            "Routes match the raw path, each segment decoded on its own: /rest/contacts/%3Fx is contact '?x' (404), never the list.",
+        ),
+        (
+            "Request limits",
+            "The loopback server (nutshell_core.loopback) answers 413 above 10 MiB, 400 for a Content-Length that is not digits, 411 for Transfer-Encoding, 414 for a request line over 8 KiB, 431 for headers over 32 KiB or 100 lines, 408 when a started request is not complete within 30 s; the body is {code, message} as for injected faults. Nutshell's own limits are unknown.",
+        ),
+        (
+            "Connections",
+            "One request per connection (Connection: close); 16 workers; 64 connections may wait, more are answered 503; a connection silent for 10 s is closed.",
         ),
     ),
 )

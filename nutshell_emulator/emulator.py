@@ -5,7 +5,8 @@ Two ways in:
 * ``Emulator().mount(mock)`` registers callbacks on a ``responses.RequestsMock`` for Nutshell's
   own hosts (``api.nutshell.com`` for discovery, ``app.nutshell.com`` for ``/api/v1/json`` and
   ``/rest``), so clients configured for the real service talk to the emulator in-process;
-* ``with Emulator().serve() as urls:`` runs a threaded WSGI server on 127.0.0.1 (an ephemeral
+* ``with Emulator().serve() as urls:`` runs the shared loopback server
+  (:mod:`nutshell_core.loopback`) on 127.0.0.1 (an ephemeral
   port by default) and yields the URLs to point clients at.
 
 Both go through :meth:`Emulator.handle`, which applies fault rules and routes to the JSON-RPC
@@ -15,11 +16,7 @@ the REST front.
 
 from __future__ import annotations
 
-import contextlib
-import json
 import re
-import socket
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -27,16 +24,16 @@ from contextlib import contextmanager
 from datetime import datetime
 from http import HTTPStatus
 from pathlib import Path
-from socketserver import ThreadingMixIn
-from typing import IO, Any, cast
+from typing import Any
 from urllib.parse import urlsplit
-from wsgiref.simple_server import ServerHandler, WSGIRequestHandler, WSGIServer, make_server
 
 import attrs
 import requests
 
 from nutshell_core.errors import UsageError
+from nutshell_core.loopback import DropConnection, ServerLimits, header_items, serving
 from nutshell_core.model import User
+from nutshell_core.strict_json import loads_request
 from nutshell_core.transport import is_loopback_host
 from nutshell_emulator import rules, snapshot
 from nutshell_emulator.faults import Fault, FaultInjector
@@ -63,7 +60,7 @@ DEFAULT_EMAIL = "owner@example.com"
 DEFAULT_API_KEY = "emulator-api-key-0001"
 
 
-class ConnectionReset(Exception):
+class ConnectionReset(DropConnection):
     """Raised inside the emulator to drop a connection without answering."""
 
 
@@ -205,7 +202,7 @@ class Emulator:
         targets = [f"{request.method} {request.path}"]
         if request.path.rstrip("/") in (RPC_PATH, DISCOVERY_PATH):
             try:
-                method = json.loads(request.body or b"{}").get("method")
+                method = loads_request(request.body, empty={}).get("method")
             except (ValueError, AttributeError):
                 method = None
             if isinstance(method, str):
@@ -255,42 +252,37 @@ class Emulator:
         return callback
 
     @contextmanager
-    def serve(self, host: str = "127.0.0.1", port: int = 0) -> Iterator[EmulatorUrls]:
-        """Serve both APIs on a loopback address until the ``with`` block ends."""
+    def serve(
+        self, host: str = "127.0.0.1", port: int = 0, *, limits: ServerLimits | None = None
+    ) -> Iterator[EmulatorUrls]:
+        """Serve both APIs on a loopback address until the ``with`` block ends.
+
+        The server is :mod:`nutshell_core.loopback` (body size, timeouts, a fixed worker pool);
+        ``limits`` overrides its defaults.
+        """
         if not is_loopback_host(host):
             raise UsageError("the emulator only listens on loopback addresses")
-        server = make_server(host, port, self._wsgi, server_class=_ThreadingServer,
-                             handler_class=_QuietHandler)  # fmt: skip
-        bound_port = server.server_address[1]
-        urls = EmulatorUrls(base=f"http://{host}:{bound_port}")
-        thread = threading.Thread(target=server.serve_forever, name="emulator-http", daemon=True)
-        thread.start()
-        try:
-            yield urls
-        finally:
-            server.shutdown()
-            server.server_close()
-            thread.join(timeout=5)
+        with serving(
+            lambda _host, _port: self._wsgi,
+            host=host,
+            port=port,
+            limits=limits,
+            error_renderer=_server_error,
+            name="emulator-http",
+        ) as (_, bound_port):
+            yield EmulatorUrls(base=f"http://{host}:{bound_port}")
 
     def _wsgi(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
         length = int(environ.get("CONTENT_LENGTH") or 0)
         body = environ["wsgi.input"].read(length) if length > 0 else b""
-        headers = {
-            key[5:].replace("_", "-").lower(): value
-            for key, value in environ.items()
-            if key.startswith("HTTP_")
-        }
-        if environ.get("CONTENT_TYPE"):
-            headers["content-type"] = environ["CONTENT_TYPE"]
-        query = environ.get("QUERY_STRING", "")
         base = f"http://{environ.get('HTTP_HOST') or environ['SERVER_NAME']}"
+        # The raw target, not PATH_INFO: percent-decoding before routing would let "%3F" or
+        # "%2F" inside an id change which route answers.
+        target = environ.get("REQUEST_URI") or environ.get("PATH_INFO", "/")
         request = HttpRequest.from_url(
-            environ["REQUEST_METHOD"],
-            f"{base}{environ.get('PATH_INFO', '/')}" + (f"?{query}" if query else ""),
-            headers,
-            body,
+            environ["REQUEST_METHOD"], f"{base}{target}", header_items(environ), body
         )
-        reply = self.handle(request, base=base)  # ConnectionReset is handled by _QuietHandler
+        reply = self.handle(request, base=base)  # ConnectionReset drops the connection
         start_response(f"{reply.status} {_reason(reply.status)}", list(reply.headers))
         return [reply.body]
 
@@ -302,42 +294,7 @@ def _reason(status: int) -> str:
         return "Status"
 
 
-class _ThreadingServer(ThreadingMixIn, WSGIServer):
-    daemon_threads = True
-
-
-class _ResetAwareHandler(ServerHandler):
-    """Turns an injected :class:`ConnectionReset` into a dropped socket, not a 500 page."""
-
-    connection: socket.socket | None = None
-
-    def handle_error(self) -> None:
-        if isinstance(sys.exc_info()[1], ConnectionReset) and self.connection is not None:
-            with contextlib.suppress(OSError):
-                self.connection.shutdown(socket.SHUT_RDWR)
-            return
-        super().handle_error()
-
-
-class _QuietHandler(WSGIRequestHandler):
-    """No access log on stderr; an injected reset closes the socket without an answer."""
-
-    def log_message(self, format: str, *args: Any) -> None:
-        return
-
-    def handle(self) -> None:
-        # wsgiref's own handle(), with a ServerHandler that can drop the connection.
-        self.raw_requestline = self.rfile.readline(65537)
-        if len(self.raw_requestline) > 65536:
-            self.send_error(414)
-            return
-        if not self.parse_request():
-            return
-        # socketserver's wfile is a BufferedIOBase at runtime; wsgiref types it as IO[bytes].
-        wfile = cast(IO[bytes], self.wfile)
-        handler = _ResetAwareHandler(
-            self.rfile, wfile, self.get_stderr(), self.get_environ(), multithread=True
-        )
-        handler.connection = self.connection
-        handler.request_handler = self  # type: ignore[attr-defined]
-        handler.run(self.server.get_app())  # type: ignore[attr-defined]
+def _server_error(status: int, message: str) -> tuple[tuple[tuple[str, str], ...], bytes]:
+    # The server's own refusals (413, 408, ...) in the shape of Nutshell's generic error body.
+    reply = json_reply(status, {"code": status, "message": message})
+    return reply.headers, reply.body

@@ -13,6 +13,8 @@ from urllib.parse import parse_qsl, urlsplit
 
 import attrs
 
+from nutshell_core.strict_json import loads_request
+
 __all__ = ["HttpReply", "HttpRequest", "html_error_page", "json_reply"]
 
 
@@ -46,8 +48,12 @@ class HttpRequest:
         return self.headers.get(name.lower())
 
     def json(self) -> Any:
-        """The body parsed as JSON (ValueError when it is not)."""
-        return json.loads(self.body or b"null")
+        """The body parsed as strict JSON (``JsonInputError``, a ValueError, when it is not).
+
+        Strict: UTF-8, no lone surrogates, bounded nesting (:mod:`nutshell_core.strict_json`),
+        so nothing the store could not answer with again is ever stored.
+        """
+        return loads_request(self.body)
 
 
 @attrs.frozen

@@ -393,8 +393,11 @@ class RestFront:
     def _body(self, call: _Call) -> Any:
         try:
             return call.request.json()
-        except (ValueError, UnicodeDecodeError):
-            raise self._bad(call, "Invalid JSON", "The request body is not valid JSON") from None
+        except ValueError as exc:
+            # JsonInputError says why (not UTF-8, a lone surrogate, too deep) without the body.
+            raise self._bad(
+                call, "Invalid JSON", f"The request body is not valid JSON: {exc}"
+            ) from None
 
     def _id(self, call: _Call, cls: type[Record] | str, text: str | None = None) -> int:
         """A path id ``"15-accounts"`` or ``15``; a wrong type is an unknown id (404)."""

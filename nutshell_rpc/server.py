@@ -30,6 +30,7 @@ import attrs
 from nutshell_core.calls import named_params
 from nutshell_core.catalog import RPC_METHODS, RpcMethod
 from nutshell_core.errors import APIError, NutshellError, UsageError
+from nutshell_core.strict_json import JsonInputError, loads_request
 
 __all__ = ["ASSUMPTIONS", "RpcBackend", "RpcReply", "RpcServer", "parse_basic_auth"]
 
@@ -39,6 +40,10 @@ ASSUMPTIONS: Mapping[str, str] = {
     "batch": "A JSON array body is answered as -32600 Invalid Request: no source shows batches.",
     "invalid-request-status": "-32600 and -32602 are sent with HTTP 400 (unrecorded).",
     "parse-error": "Unparsable JSON is answered -32700 Parse error, HTTP 400, id null.",
+    "strict-json": (
+        "Bodies that are not UTF-8, hold a lone UTF-16 surrogate or nest more than 64 arrays/"
+        "objects are answered -32700 Parse error (HTTP 400) too, the reason in error.data."
+    ),
     "not-found-status": "A missing record is HTTP 404 with code 404 (unrecorded).",
     "notification": "A request without an id is answered like any other, with id null.",
 }
@@ -135,7 +140,14 @@ class RpcServer:
         self, environ: Mapping[str, Any], start_response: Callable[..., Any]
     ) -> Iterable[bytes]:
         """A WSGI application serving this endpoint."""
-        length = int(environ.get("CONTENT_LENGTH") or 0)
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = -1
+        if length < 0:
+            reply = self._error(400, -32600, "Invalid Request", None, "invalid Content-Length")
+            start_response(f"400 {_REASONS[400]}", list(reply.headers))
+            return [reply.body]
         body = environ["wsgi.input"].read(length) if length > 0 else b""
         headers = {"authorization": environ.get("HTTP_AUTHORIZATION", "")}
         reply = self.handle(environ.get("REQUEST_METHOD", "GET"), headers, body)
@@ -149,9 +161,11 @@ class RpcServer:
     @staticmethod
     def _parse(body: bytes) -> dict[str, Any]:
         try:
-            data = json.loads(body or b"null")
-        except (ValueError, UnicodeDecodeError):
-            raise _Failure(400, -32700, "Parse error") from None
+            # Strict: UTF-8, no lone surrogates, bounded nesting, refused before any backend
+            # (and so any store) sees the request.
+            data = loads_request(body)
+        except JsonInputError as exc:
+            raise _Failure(400, -32700, "Parse error", str(exc)) from None
         if not isinstance(data, dict):
             raise _Failure(400, -32600, "Invalid Request")
         if not isinstance(data.get("method"), str):

@@ -171,3 +171,30 @@ def test_parse_basic_auth() -> None:
     assert parse_basic_auth(auth_header()["Authorization"]) == (USER, KEY)
     assert parse_basic_auth("Bearer abc") is None
     assert parse_basic_auth(None) is None
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b'{"method": "getLead", "params": {"leadId": "\\ud800"}, "id": 1}',
+        b'{"method": "getLead", "params": {"leadId": "\xff"}, "id": 1}',
+        b'{"method": "getLead", "params": ' + b"[" * 100 + b"]" * 100 + b"}",
+        b'{"method": "getLead", "params": ' + b"[" * 5000 + b"]" * 5000 + b"}",
+    ],
+)
+def test_unsafe_json_is_a_parse_error_before_any_dispatch(
+    server: RpcServer, backend: Backend, raw: bytes
+) -> None:
+    status, body = post(server, raw)
+    assert status == 400 and body["error"]["code"] == -32700
+    assert body["id"] is None and isinstance(body["error"]["data"], str)
+    assert backend.calls == []
+
+
+@pytest.mark.parametrize("length", ["abc", "-5"])
+def test_wsgi_refuses_a_content_length_that_is_not_a_size(server: RpcServer, length: str) -> None:
+    seen: list[str] = []
+    environ = {"REQUEST_METHOD": "POST", "CONTENT_LENGTH": length, "wsgi.input": None}
+    chunks = server.wsgi(environ, lambda status, headers: seen.append(status))
+    assert seen == ["400 Bad Request"]
+    assert json.loads(b"".join(chunks))["error"]["code"] == -32600

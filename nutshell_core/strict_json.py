@@ -1,0 +1,87 @@
+"""Decoding JSON request bodies a server receives, refusing what it cannot safely store.
+
+Both local servers (the emulator's fronts and the bridge proxy, through
+:class:`nutshell_rpc.server.RpcServer`) decode request bodies with :func:`loads_request`, so a
+body is refused *before* anything reaches a store:
+
+* **UTF-8 only, strictly.** RFC 8259 requires UTF-8 between systems. Invalid byte sequences,
+  including UTF-8-encoded surrogates (which :func:`json.loads` on bytes lets through with
+  ``surrogatepass``), are refused.
+* **No lone surrogates.** ``"\\ud800"`` is valid JSON text but not a Unicode string: stored, it
+  makes every later answer that contains it impossible to encode (each read became a 500).
+  Escaped surrogate *pairs* decode to one character and are accepted.
+* **At most** :data:`MAX_DEPTH` **nested arrays/objects.** Legacy calls and REST documents nest
+  fewer than ten levels; deeper input only costs stack (``json`` raises ``RecursionError`` near
+  1,000 levels) and every later walk over the value.
+
+Every refusal is a :class:`JsonInputError`, a ``ValueError`` so callers that already treat
+``ValueError`` as "not JSON" answer it the same way (REST 400, JSON-RPC -32700).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Final
+
+__all__ = ["MAX_DEPTH", "JsonInputError", "loads_request"]
+
+#: Arrays and objects nested deeper than this are refused (see the module docstring).
+MAX_DEPTH: Final = 64
+
+
+class JsonInputError(ValueError):
+    """A request body that is not acceptable JSON; the message says why, without echoing it."""
+
+
+def loads_request(body: bytes | str, *, max_depth: int = MAX_DEPTH, empty: Any = None) -> Any:
+    """Decode a request body as strict JSON (UTF-8, no lone surrogates, bounded nesting).
+
+    An empty body decodes to ``empty``. Raises :class:`JsonInputError` for anything else that
+    is not acceptable JSON.
+    """
+    if isinstance(body, bytes | bytearray):
+        try:
+            text = bytes(body).decode("utf-8")
+        except UnicodeDecodeError:
+            raise JsonInputError("the body is not valid UTF-8") from None
+    else:
+        text = body
+    if not text:
+        return empty
+    try:
+        value = json.loads(text)
+    except RecursionError:
+        raise JsonInputError(f"JSON nested deeper than {max_depth} levels") from None
+    except ValueError:
+        raise JsonInputError("the body is not valid JSON") from None
+    # Cheap guards first: most bodies cannot nest past the limit or hold an escaped surrogate.
+    may_nest = text.count("[") + text.count("{") > max_depth
+    may_have_surrogate = "\\u" in text
+    if may_nest or may_have_surrogate:
+        _check(value, max_depth)
+    return value
+
+
+def _check(value: Any, max_depth: int) -> None:
+    # Iterative so a deep value cannot exhaust the stack here either.
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, str):
+            _check_text(item)
+        elif isinstance(item, dict | list):
+            if depth + 1 > max_depth:
+                raise JsonInputError(f"JSON nested deeper than {max_depth} levels")
+            if isinstance(item, dict):
+                for key, child in item.items():
+                    _check_text(key)
+                    stack.append((child, depth + 1))
+            else:
+                stack.extend((child, depth + 1) for child in item)
+
+
+def _check_text(text: str) -> None:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise JsonInputError("a JSON string holds a lone UTF-16 surrogate") from None
