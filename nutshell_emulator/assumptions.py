@@ -444,6 +444,73 @@ ASSUMPTIONS: tuple[Assumption, ...] = (
             "One request per connection (Connection: close); 16 workers; 64 connections may wait, more are answered 503; a connection silent for 10 s is closed.",
         ),
     ),
+    *_rows(
+        "rest-only families",
+        (
+            "Where quotes, invoices, product categories, installments, watchers, forms, editions and saved filters live",
+            "In a per-store side book of plain dicts (nutshell_emulator.rest_book), not in the model store: the legacy API has none of them. They raise no /events entries or webhooks and are not in snapshots.",
+        ),
+        (
+            "Creating quotes, forms, editions and saved filters",
+            "The API only reads them; rest_book.add_quote/add_form/add_edition/add_filter stand in for the web app.",
+        ),
+        (
+            "Invoice ids",
+            "Quotes and invoices share one id sequence and invoices are answered with ids 'n-quotes' and type 'invoices', as the OAS examples show ('789-quotes'); paths accept n, n-quotes and n-invoices, and a quote id on /invoices (or the reverse) is 404.",
+        ),
+        (
+            "Sales document statuses",
+            "New quotes are DRAFT, invoices made from a quote DRAFT. READY stamps publishedTime; SENT stamps publishedTime and sentTime (first time only); ACCEPTED stamps acceptedTime (quotes) or paidTime (invoices) and records acceptedName/acceptedEmail; comment is taken on invoices only and kept as completionComment on ACCEPTED or REVOKED. Any listed status may follow any other.",
+        ),
+        (
+            "Validity and EXPIRED",
+            "validThroughTime is 30 days after creation; a DRAFT, READY or SENT document past it reads EXPIRED. Times are ISO strings ending in Z (OAS examples). subtotalLineItems is empty and line discounts null: nothing creates them.",
+        ),
+        (
+            "Sales document lists",
+            "Paged by page[limit] (default and maximum as other lists) and 0-based page[page]; filter[dateMin]/filter[dateMax] compare the creation date, both ends inclusive; meta.count is the number selected, meta.total all documents of the kind.",
+        ),
+        (
+            "Invoice from a quote",
+            "Copies the quote's lead, recipient, currency and lines; numbered INV-0001 onwards; answers 201 (OAS).",
+        ),
+        (
+            "POST /leads/{id}/watch",
+            "Toggles the caller's watching (the OAS says 'watch/unwatch' and documents no body) and answers the lead envelope with isCurrentUserWatching and links.watchers from the book; GET /leads/{id} still shows no watchers (the presenter does not read the book).",
+        ),
+        (
+            "Installments",
+            "POST replaces the schedule; an item carrying the id of an existing installment keeps it (and its paid state), an unknown id is 400; isFailed true stamps failedTime (kept on later posts); isPaid is never set through the API; the schedule is answered in due order, currency USD. The plan requirement is not emulated.",
+        ),
+        (
+            "Product categories",
+            "Names are unique case-insensitively (400 otherwise); listed in name order; modifiedTime is unix seconds (OAS integer).",
+        ),
+        (
+            "GET /forms/{id} and GET /forms/{fieldId}",
+            "The two rows share one path shape; an id typed n-wfFields answers the field under wfFields, anything else the form (with its fields side-loaded as wfFields). Form ids of fields are listed under links.wfFields.",
+        ),
+        (
+            "GET /filters",
+            "OAS declares no body: answered as a filters[] envelope of {id, type, name, reportType, filter, links.user}; userId and reportType narrow it (report_* matches every report_ type), filter matches names as a substring.",
+        ),
+        (
+            "GET /editions",
+            "OAS declares one Edition for the list: answered as an editions[] envelope of {id, type, name}.",
+        ),
+        (
+            "List items (GET /{accounts,contacts,leads}/list)",
+            "One item per live record: primaryName the name (a lead's description when unnamed), primaryInfo the first email or phone (a lead's number), relatedName a contact's or lead's first account; fields is empty. filter/q as on the plain list, sort by a sortable built-in field (default name), 400 otherwise; no paging (OAS documents none).",
+        ),
+        (
+            "List fields (GET /{type}/list/fields)",
+            "A fixed table of built-in properties (sortable ones from the OAS sort enum of /accounts/list) plus the type's custom fields, answered under properties.",
+        ),
+        (
+            "Pipeline export (GET /stagesets/{id}/export)",
+            "text/csv with columns Lead ID, Lead, Stage, Moved at (UTC), Moved by: one row per recorded stage change onto a stage of that pipeline. A lead's first stage, set when it is created, is not a movement in the event log and is not listed.",
+        ),
+    ),
 )
 
 

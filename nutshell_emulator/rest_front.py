@@ -59,6 +59,7 @@ from nutshell_core.model import (
 from nutshell_emulator import rules
 from nutshell_emulator.emails import timeline_subjects
 from nutshell_emulator.http import HttpReply, HttpRequest, html_error_page, json_reply
+from nutshell_emulator.rest_extras import ROUTES as EXTRA_ROUTES
 from nutshell_emulator.rest_filters import (
     DEFAULT_PAGE_LIMIT,
     MAX_PAGE_LIMIT,
@@ -70,6 +71,7 @@ from nutshell_emulator.rest_filters import (
     same_id,
     sort_records,
 )
+from nutshell_emulator.rest_listitems import ROUTES as LIST_ITEM_ROUTES
 from nutshell_emulator.rest_present import (
     COMPETITOR_MAPS,
     DEFAULT_BASE_URL,
@@ -83,7 +85,8 @@ from nutshell_emulator.rest_present import (
     rest_type_for,
     unix,
 )
-from nutshell_emulator.rest_reference import ROUTES as REFERENCE_ROUTES
+from nutshell_emulator.rest_reference import ROUTES as SETUP_ROUTES
+from nutshell_emulator.rest_sales import ROUTES as SALES_ROUTES
 from nutshell_emulator.store import Store, StoreEvent
 from nutshell_rest.convert import REST_MAPS, structure_record, unstructure_record
 from nutshell_rest.patch import LIST_FIELDS, PATCH_MEDIA_TYPE, PatchOp, parse_patch, split_path
@@ -91,6 +94,9 @@ from nutshell_rpc.server import parse_basic_auth
 from nutshell_rpc.shapes import lead_accounts
 
 __all__ = ["DEFAULT_EVENTS_LIMIT", "MEDIA_TYPE_ERROR", "RestFront"]
+
+#: Handlers registered by the family modules beside this front.
+REFERENCE_ROUTES: Final = {**SETUP_ROUTES, **LIST_ITEM_ROUTES, **EXTRA_ROUTES, **SALES_ROUTES}
 
 #: The recorded body of a PATCH sent without the JSON-Patch media type (AMP err-media-type.txt).
 MEDIA_TYPE_ERROR: Final = "application/json-patch+json is required, see http://jsonapi.org"

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 import requests
 import responses
@@ -190,6 +191,13 @@ def test_wrong_method_on_a_known_path_is_the_recorded_405(front: RestFront) -> N
 
 
 def test_catalog_operations_the_emulator_lacks_answer_501(front: RestFront) -> None:
+    # Every catalog row has a handler today (test_rest_operations); a row added to the catalog
+    # before its handler is written is simulated by taking one handler away.
+    lacking = ("GET", "/accounts/list")
+    front._routes = [
+        attrs.evolve(r, handler=None) if r.op.key == lacking else r for r in front._routes
+    ]
+    assert lacking not in front.implemented
     item = error(send(front, "GET", "/accounts/list"), 501)
     assert item["title"] == "Not implemented"
     assert "GET /accounts/list" in item["detail"]
