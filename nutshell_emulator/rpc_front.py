@@ -17,6 +17,9 @@ Semantics (jsonrpc-api.md §3-§5):
   ``note`` key appends a Note; a stale rev is 409 (``REV_IGNORE`` skips the check);
 * a lead's ``outcome`` closes it, ``status: 0`` reopens it, ``stagesetId`` moves it and
   ``milestoneId`` sets its stage, through the shared rules in :mod:`nutshell_emulator.rules`;
+* what a write requires, defaults and merges (a new lead's market and value, a nameless
+  contact's name, an activity's type, custom fields merged on edit...) is the legacy rule in
+  :mod:`nutshell_rpc.rules`, which the bridge's write translators apply too;
 * ``delete*`` returns true.
 
 Errors are APIError subclasses the server turns into JSON-RPC errors: a missing record is
@@ -35,7 +38,6 @@ import attrs
 
 from nutshell_core.catalog import REQUIRED, RPC_METHODS, Returns, RpcMethod
 from nutshell_core.errors import (
-    InvalidRequestError,
     MethodNotFoundError,
     NotFoundError,
     PermissionDeniedError,
@@ -50,7 +52,6 @@ from nutshell_core.model import (
     EmailMessage,
     Lead,
     LeadStatus,
-    Market,
     Money,
     Note,
     Outcome,
@@ -71,10 +72,10 @@ from nutshell_emulator.emails import on_timeline, timeline_time
 from nutshell_emulator.rpc_input import StoreInputReader
 from nutshell_emulator.rpc_reference import HANDLERS as REFERENCE_HANDLERS
 from nutshell_emulator.store import Store
+from nutshell_rpc import rules as legacy
 from nutshell_rpc.inputs import (
     ParsedInput,
     bad_input,
-    lead_stage,
     note_html,
     read_bool,
     read_id,
@@ -91,7 +92,6 @@ from nutshell_rpc.shapes import (
     contact_accounts,
     contact_leads,
     lead_accounts,
-    money_total,
     notes_of,
 )
 
@@ -136,13 +136,6 @@ _SERVED: Mapping[str, type[Record]] = {
 _WRITABLE = frozenset({Lead, Contact, Account, Activity, Task, Note, Product, User, Team})
 
 _VERBS = ("get", "find", "new", "edit", "delete", "search")
-
-#: Where a note's parent is, by the RPC entityType of ``newNote``'s ``entity``.
-_NOTE_PARENTS: Mapping[str, type[Record]] = {
-    "Leads": Lead,
-    "Contacts": Contact,
-    "Accounts": Account,
-}
 
 
 @attrs.frozen
@@ -288,36 +281,29 @@ class EmulatorBackend:
 
     def write_links(self, record: Record, parsed: ParsedInput, call: Call) -> None:
         """Links sent on the side the store does not keep, written on the other records."""
-        if parsed.lead_links is not None and isinstance(record, Contact):
-            self._relink(Lead, "contacts", record, parsed.lead_links, call)
-        if parsed.contact_links is not None and isinstance(record, Account):
-            self._relink(Contact, "accounts", record, parsed.contact_links, call)
+        for side in legacy.other_side_links(record, parsed):
+            self._relink(side, record, call)
 
-    def _relink(
-        self,
-        owner_cls: type[Record],
-        attr: str,
-        target: Record,
-        wanted: tuple[Ref, ...],
-        call: Call,
-    ) -> None:
-        by_id = {ref.id: ref for ref in wanted}
-        for owner in self._store.all(owner_cls):
-            current: tuple[Ref, ...] = getattr(owner, attr) or ()
-            linked = any(ref.id == target.id for ref in current)
-            if owner.id in by_id and not linked:
-                link = Ref(
-                    entity=target.entity,
-                    id=target.id,
-                    name=getattr(target, "name", UNSET),
-                    relationship=by_id[owner.id].relationship,
+    def _relink(self, side: legacy.OtherSide, target: Record, call: Call) -> None:
+        owners = {_int(owner.id): owner for owner in self._store.all(side.owner_cls)}
+        linked = [
+            owner_id
+            for owner_id, owner in owners.items()
+            if any(ref.id == target.id for ref in getattr(owner, side.attr) or ())
+        ]
+        by_id = {ref.id: ref for ref in side.wanted}
+        for owner_id, add in legacy.relink_plan(linked, side.wanted):
+            if owner_id not in owners:
+                continue  # the reader has refused unknown ids; nothing to link here
+            current: tuple[Ref, ...] = getattr(owners[owner_id], side.attr) or ()
+            if add:
+                link = attrs.evolve(
+                    legacy.bare_ref(target), relationship=by_id[owner_id].relationship
                 )
                 new = (*current, link)
-            elif owner.id not in by_id and linked:
-                new = tuple(ref for ref in current if ref.id != target.id)
             else:
-                continue
-            self._store.update(owner_cls, _int(owner.id), {attr: new}, actor=call.actor)
+                new = tuple(ref for ref in current if ref.id != target.id)
+            self._store.update(side.owner_cls, owner_id, {side.attr: new}, actor=call.actor)
 
 
 # -- generic handlers ---------------------------------------------------------------------------
@@ -410,98 +396,34 @@ def _search_in(backend: EmulatorBackend, call: Call, classes: Iterable[type[Reco
 
 def _create_plain(backend: EmulatorBackend, call: Call, parsed: ParsedInput) -> Record:
     values = dict(parsed.values)
-    _require(call.cls, values)
+    legacy.require_new(call.cls, values)
     record = call.cls(**backend.reader.create_tags(call.cls, values))
     return backend.store.insert(record, actor=call.actor)
 
 
-def _require(cls: type[Record], values: Mapping[str, Any]) -> None:
-    """The keys a new record of ``cls`` cannot do without."""
-    field = {
-        Account: "account",
-        Task: "task",
-        Product: "product",
-        Team: "team",
-        User: "user",
-        Tag: "tag",
-    }.get(cls, cls.entity.lower())
-    needs = {
-        Account: ("name",),
-        Task: ("title",),
-        Product: ("name",),
-        Team: ("name",),
-        User: ("emails",),
-        Tag: ("name", "applies_to"),
-    }.get(cls, ())
-    for attr in needs:
-        if values.get(attr) in (None, UNSET, ""):
-            raise bad_input(f"{field}.{_WIRE_NAMES.get(attr, attr)}", "is required")
-
-
-_WIRE_NAMES = {"applies_to": "entityType", "emails": "emails"}
-
-
 def _create_lead(backend: EmulatorBackend, call: Call, parsed: ParsedInput) -> Record:
     store = backend.store
-    values = dict(parsed.values)
-    if "products" in values and "value" not in values:
-        values["value"] = money_total(values["products"])
-    if "market" not in values:
-        markets = store.all(Market)
-        values["market"] = _bare(markets[0]) if markets else None
-    stageset, stage = lead_stage(backend.store, None, parsed)
-    outcome_id = _wanted_outcome(backend, parsed)
-    if stageset is not None:
-        values["stageset"] = _bare(stageset)
-    if stage is not None:
-        values["stage"] = _bare(stage)
-    lead = rules.new_lead(store, backend.reader.create_tags(Lead, values), call.user)
-    _lead_status(backend, call, lead, parsed.status, outcome_id)
+    plan = legacy.plan_new_lead(store, parsed)
+    lead = rules.new_lead(store, backend.reader.create_tags(Lead, plan.values), call.user)
+    _lead_status(backend, call, lead, parsed.status, plan.outcome_id)
     return lead
 
 
 def _create_contact(backend: EmulatorBackend, call: Call, parsed: ParsedInput) -> Record:
-    values = dict(parsed.values)
-    if not any(values.get(k) for k in ("name", "phones", "emails")):
-        raise bad_input("contact", "a new contact needs at least a name, a phone or an email")
-    values.setdefault("name", _first_value(values.get("emails"), values.get("phones")))
+    values = legacy.new_contact_values(parsed.values)
     contact = Contact(**backend.reader.create_tags(Contact, values))
     return backend.store.insert(contact, actor=call.actor)
 
 
-def _first_value(*lists: Any) -> str | None:
-    for items in lists:
-        for item in items or ():
-            if isinstance(item.value, str):
-                return item.value
-    return None
-
-
 def _create_activity(backend: EmulatorBackend, call: Call, parsed: ParsedInput) -> Record:
     store = backend.store
-    values = dict(parsed.values)
-    for key, wire in (("start_time", "startTime"), ("end_time", "endTime")):
-        if not isinstance(values.get(key), datetime):
-            raise bad_input(f"activity.{wire}", "is required")
-    if values["end_time"] < values["start_time"]:
-        raise bad_input("activity.endTime", "ends before it starts")
-    if values.get("activity_type") is None:
-        types = store.all(ENTITIES["ActivityType"])
-        values["activity_type"] = _bare(types[0]) if types else None
-    if not values.get("name"):
-        type_ref = values.get("activity_type")
-        values["name"] = type_ref.name if isinstance(type_ref, Ref) else ""
-    values.setdefault("description", "")
-    values.setdefault("status", ActivityStatus.SCHEDULED)
-    values.setdefault("is_all_day", False)
+    legacy.check_activity_times(parsed.values)
+    values = legacy.activity_defaults(store, parsed.values)
     values.setdefault("is_timed", True)
-    values.setdefault("is_flagged", False)
-    values.setdefault("leads", ())
-    values.setdefault("participants", ())
     if values["status"] is ActivityStatus.LOGGED:
         values.setdefault("logged_by", call.actor)
     if parsed.log_note is not None:
-        values["log_note"] = _bare(_insert_log_note(backend, call, parsed.log_note))
+        values["log_note"] = legacy.bare_ref(_insert_log_note(backend, call, parsed.log_note))
     return store.insert(Activity(**values), actor=call.actor)
 
 
@@ -518,23 +440,20 @@ def _insert_log_note(backend: EmulatorBackend, call: Call, text: str) -> Note:
 
 
 def _create_task(backend: EmulatorBackend, call: Call, parsed: ParsedInput) -> Record:
-    values = dict(parsed.values)
-    _require(Task, values)
-    values.setdefault("assignee", call.actor)
-    values.setdefault("description", "")
+    values = legacy.new_task_values(parsed.values, lambda: call.actor)
     return backend.store.insert(Task(**values), actor=call.actor)
 
 
 def _create_product(backend: EmulatorBackend, call: Call, parsed: ParsedInput) -> Record:
     values = dict(parsed.values)
-    _require(Product, values)
+    legacy.require_new(Product, values)
     values.setdefault("product_type", "product")
     return backend.store.insert(Product(**values), actor=call.actor)
 
 
 def _create_user(backend: EmulatorBackend, call: Call, parsed: ParsedInput) -> Record:
     values = dict(parsed.values)
-    _require(User, values)
+    legacy.require_new(User, values)
     parts = [values.get("first_name"), values.get("last_name")]
     values["name"] = " ".join(p for p in parts if isinstance(p, str) and p) or values["emails"][0]
     values.setdefault("is_enabled", True)
@@ -558,7 +477,7 @@ _CREATE: Mapping[type[Record], Callable[[EmulatorBackend, Call, ParsedInput], Re
 def _apply_plain(
     backend: EmulatorBackend, call: Call, current: Record, parsed: ParsedInput
 ) -> bool:
-    values = _merge_custom_fields(current, parsed.values)
+    values = legacy.merge_custom_fields(current, parsed.values)
     if isinstance(current, Contact) and parsed.lead_links is not None:
         values["leads"] = ()  # the links now live on the leads (see write_links)
     if isinstance(current, Account) and parsed.contact_links is not None:
@@ -568,32 +487,16 @@ def _apply_plain(
         last = values.get("last_name", current.last_name)
         values["name"] = " ".join(p for p in (first, last) if isinstance(p, str) and p)
     if isinstance(current, Activity):
-        _check_activity_times(current, values)
+        legacy.check_activity_times(values, current)
         if values.get("status") is ActivityStatus.LOGGED and current.logged_by in (None, UNSET):
             values["logged_by"] = call.actor
         if parsed.log_note is not None:
-            values["log_note"] = _bare(_insert_log_note(backend, call, parsed.log_note))
+            values["log_note"] = legacy.bare_ref(_insert_log_note(backend, call, parsed.log_note))
     if not values:
         return False
     values = backend.reader.create_tags(type(current), values)
     backend.store.update(type(current), _int(current.id), values, actor=call.actor)
     return True
-
-
-def _merge_custom_fields(current: Record, values: Mapping[str, Any]) -> dict[str, Any]:
-    """Custom fields are edited one by one: the fields sent change, the others stay."""
-    out = dict(values)
-    if "custom_fields" in out:
-        existing = getattr(current, "custom_fields", None)
-        out["custom_fields"] = {**(existing or {}), **out["custom_fields"]}
-    return out
-
-
-def _check_activity_times(current: Activity, values: Mapping[str, Any]) -> None:
-    start = values.get("start_time", current.start_time)
-    end = values.get("end_time", current.end_time)
-    if isinstance(start, datetime) and isinstance(end, datetime) and end < start:
-        raise bad_input("activity.endTime", "ends before it starts")
 
 
 def _apply_lead(backend: EmulatorBackend, call: Call, current: Record, parsed: ParsedInput) -> bool:
@@ -602,22 +505,20 @@ def _apply_lead(backend: EmulatorBackend, call: Call, current: Record, parsed: P
     lead_id = _int(current.id)
     wrote = False
     # Everything that can refuse the call is checked before the first write.
-    stageset, stage = lead_stage(backend.store, current, parsed)
-    outcome_id = _wanted_outcome(backend, parsed)
-    values = backend.reader.create_tags(Lead, _merge_custom_fields(current, parsed.values))
+    plan = legacy.plan_lead_edit(store, current, parsed)
+    stageset, stage, outcome_id = plan.stageset, plan.stage, plan.outcome_id
+    values = backend.reader.create_tags(Lead, plan.values)
     if stageset is not None and not _same_ref(current.stageset, stageset):
         rules.move_lead(store, lead_id, _int(stageset.id), call.user)
         wrote = True
     if stage is not None:
         lead = store.get(Lead, lead_id)
         if not _same_ref(lead.stage, stage):
-            changes = {"stage": _bare(stage)}
+            changes = {"stage": legacy.bare_ref(stage)}
             store.update(Lead, lead_id, changes, actor=call.actor, action="stagechange")
             wrote = True
     lead = store.get(Lead, lead_id)
     wrote = _lead_status(backend, call, lead, parsed.status, outcome_id) or wrote
-    if "products" in values and "value" not in values:
-        values["value"] = money_total(values["products"])
     values, lines = rules.lead_product_changes(values)
     if values:
         store.update(Lead, lead_id, values, actor=call.actor)
@@ -625,19 +526,6 @@ def _apply_lead(backend: EmulatorBackend, call: Call, current: Record, parsed: P
     if lines is not None:
         rules.store_product_lines(store, lead_id, lines, call.actor)
     return wrote
-
-
-def _wanted_outcome(backend: EmulatorBackend, parsed: ParsedInput) -> int | None:
-    """The outcome to close with: the one given, or for a closed ``status`` without one, the
-    first outcome of that kind (a guess: Nutshell's choice is not recorded)."""
-    status = parsed.status
-    if parsed.outcome_id is not None or status is None or not status.is_closed:
-        return parsed.outcome_id
-    outcomes = backend.store.all(Outcome)
-    outcome_id = next((_int(o.id) for o in outcomes if o.status is status), None)
-    if outcome_id is None:
-        raise bad_input("lead.status", f"no outcome has status {int(status)}")
-    return outcome_id
 
 
 def _lead_status(
@@ -692,27 +580,9 @@ def _get_user(backend: EmulatorBackend, call: Call) -> Any:
 
 
 def _new_note(backend: EmulatorBackend, call: Call) -> Any:
-    entity = call.params.get("entity")
-    if not isinstance(entity, Mapping):
-        raise bad_input("entity", "expected {entityType, id}")
-    cls = _NOTE_PARENTS.get(str(entity.get("entityType")))
-    if cls is None:
-        raise bad_input("entity.entityType", "expected Leads, Contacts or Accounts")
-    parent_id = read_id(entity, "entity")
-    parent = backend.store.find(cls, parent_id)
-    if parent is None:
-        raise bad_input("entity.id", f"no {cls.rpc_type} with id {parent_id}")
-    text = _note_text(call.params.get("note"), "note")
+    parent = legacy.note_parent(call.params.get("entity"), backend.store.find)
+    text = legacy.read_note_text(call.params.get("note"), "note")
     return backend.presenter.full(backend.append_note(parent, text, call))
-
-
-def _note_text(value: Any, field: str) -> str:
-    if isinstance(value, Mapping):
-        value = value.get("note")
-    text = read_text(value, field, null=False)
-    if text is None or not text.strip():
-        raise bad_input(field, "cannot be empty")
-    return text
 
 
 def _edit_note(backend: EmulatorBackend, call: Call) -> Any:
@@ -728,7 +598,7 @@ def _edit_note(backend: EmulatorBackend, call: Call) -> Any:
         raise PermissionDeniedError(
             "a note can only be edited within 24 hours", status=403, code=403
         )
-    text = _note_text(call.params.get("note"), "note")
+    text = legacy.read_note_text(call.params.get("note"), "note")
     changes = {"body": text, "body_markup": text, "body_html": note_html(text)}
     updated = backend.store.update(Note, note_id, changes, actor=call.actor)
     return backend.presenter.full(updated)
@@ -756,26 +626,18 @@ def _find_tags(backend: EmulatorBackend, _call: Call) -> Any:
 
 
 def _new_tag(backend: EmulatorBackend, call: Call) -> Any:
-    parsed = backend.reader.read(Tag, call.params.get("tag"), "tag")
-    _require(Tag, parsed.values)
-    name, applies = parsed.values["name"], parsed.values["applies_to"]
-    for tag in backend.store.all(Tag):
-        if tag.applies_to == applies and str(tag.name).casefold() == name.casefold():
-            raise InvalidRequestError(
-                f"tag.name: a tag named {name!r} already exists", status=400, code=-32602
-            )
+    name, applies = legacy.read_new_tag(backend.reader, call.params.get("tag"))
+    legacy.refuse_duplicate_tag(backend.store.all(Tag), name, applies)
     tag = backend.store.insert(Tag(name=name, applies_to=applies), actor=call.actor)
     return backend.presenter.full(tag)
 
 
 def _new_source(backend: EmulatorBackend, call: Call) -> Any:
-    name = read_text(call.params.get("name"), "name", null=False) or ""
-    if not name.strip():
-        raise bad_input("name", "cannot be empty")
-    for source in backend.store.all(Source):
-        if isinstance(source.name, str) and source.name.casefold() == name.strip().casefold():
-            return backend.presenter.full(source)
-    created = backend.store.insert(Source(name=name.strip()), actor=call.actor)
+    name = legacy.read_source_name(call.params.get("name"))
+    found = legacy.named(backend.store.all(Source), name)
+    if found is not None:
+        return backend.presenter.full(found)
+    created = backend.store.insert(Source(name=name), actor=call.actor)
     return backend.presenter.full(created)
 
 
@@ -783,7 +645,7 @@ def _find_timeline(backend: EmulatorBackend, call: Call) -> Any:
     query = call.params.get("query")
     if not isinstance(query, Mapping):
         raise bad_input("query", "expected {entityType, id}")
-    cls = _NOTE_PARENTS.get(str(query.get("entityType")))
+    cls = legacy.NOTE_PARENTS.get(str(query.get("entityType")))
     if cls is None:
         raise bad_input("query.entityType", "expected Leads, Contacts or Accounts")
     record = backend.fetch(cls, read_id(query, "query"))
@@ -1242,10 +1104,6 @@ def _rev(value: Any) -> str | None:
 def _int(value: object) -> int:
     assert isinstance(value, int)
     return value
-
-
-def _bare(record: Record) -> Ref:
-    return Ref(entity=record.entity, id=record.id, name=getattr(record, "name", UNSET))
 
 
 def _same_ref(ref: object, record: Record) -> bool:

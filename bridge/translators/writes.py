@@ -11,7 +11,9 @@ The write itself follows the RPC API's semantics (jsonrpc-api.md §3, rest-api.m
 
 * ``new*`` is one ``POST`` with the record rendered by
   :func:`~nutshell_rest.convert.record_to_rest_input`, after the RPC API's defaults are
-  applied (a lead's market and stage, an activity's type and name...);
+  applied (a lead's market and stage, an activity's type and name...). The defaults, required
+  keys, custom-field merging and the other legacy write rules come from
+  :mod:`nutshell_rpc.rules`, which the emulator's JSON-RPC front applies too;
 * ``edit*`` is a partial update: one JSON Patch computed with
   :func:`~nutshell_rest.patch.diff_inputs` between the REST input rendering of the record as it
   is and as the input leaves it; a to-many link the input changes is replaced whole (the RPC API
@@ -54,26 +56,22 @@ from bridge.context import BridgeContext
 from bridge.registry import Difference, Status, Translator
 from bridge.revs import REV_IGNORE, WriteGuard
 from bridge.translators._shared import REV, team_link
+from nutshell_core import model
 from nutshell_core.catalog import RPC_METHODS, RpcMethod
 from nutshell_core.errors import (
-    InvalidRequestError,
     MalformedResponseError,
     NotBridgeable,
     NotFoundError,
 )
 from nutshell_core.model import (
-    ENTITIES,
     UNSET,
     Account,
     Activity,
     ActivityStatus,
-    ActivityType,
     Contact,
     Lead,
     LeadStatus,
-    Market,
     Note,
-    Outcome,
     Product,
     ProductMap,
     Record,
@@ -86,16 +84,12 @@ from nutshell_rest.client import Deletable, Gettable, Listable, Patchable, Resou
 from nutshell_rest.convert import id_for_ref, record_to_rest_input
 from nutshell_rest.patch import Patch, PatchOp, diff_inputs
 from nutshell_rest.query import Query
+from nutshell_rpc import rules as legacy
 from nutshell_rpc.inputs import (
     InputReader,
     ParsedInput,
-    bad_input,
-    lead_stage,
-    read_id,
     read_int,
-    read_text,
 )
-from nutshell_rpc.shapes import money_total
 
 __all__ = ["TRANSLATORS"]
 
@@ -181,6 +175,11 @@ def _row(name: str) -> RpcMethod:
     return RPC_METHODS[name]
 
 
+def _row_class(row: RpcMethod) -> type[Record]:
+    """The record class a write row's entity names."""
+    return model.ENTITIES[row.entity or ""]
+
+
 def _int(value: object) -> int:
     assert isinstance(value, int)
     return value
@@ -188,10 +187,6 @@ def _int(value: object) -> int:
 
 def _ref_id(value: object) -> int | None:
     return value.id if isinstance(value, Ref) and isinstance(value.id, int) else None
-
-
-def _bare(record: Record) -> Ref:
-    return Ref(entity=record.entity, id=record.id, name=getattr(record, "name", UNSET))
 
 
 def _created(item: object, cls: type[R]) -> R:
@@ -253,7 +248,7 @@ def _current(
     """
     id_name = row.params[0].name
     record_id = read_int(params.get(id_name), id_name)
-    cls = ENTITIES[row.entity or ""]
+    cls = _row_class(row)
     try:
         if record_id < 1:
             raise NotFoundError("REST cannot spell this id", status=404)
@@ -270,18 +265,6 @@ def _current(
         ctx.rest, method=row.name, cls=cls, record_id=record_id, checked=checked, fetch=ctx.fetch
     )
     return record_id, current, guard
-
-
-def _merge_custom_fields(current: Record, values: Mapping[str, Any]) -> dict[str, Any]:
-    """Custom fields are edited one by one: the fields sent change, the others stay."""
-    out = dict(values)
-    if "custom_fields" in out:
-        existing = getattr(current, "custom_fields", None)
-        out["custom_fields"] = {
-            **(existing if isinstance(existing, Mapping) else {}),
-            **out["custom_fields"],
-        }
-    return out
 
 
 def _edit_patch(current: Record, updated: Record) -> Patch:
@@ -312,27 +295,13 @@ def _append_note(ctx: BridgeContext, parent: Record, text: str) -> Note:
     return _created(ctx.rest.notes.create(note), Note)
 
 
-def _require(cls_field: str, values: Mapping[str, Any], *attrs_needed: str) -> None:
-    """The keys a new record cannot do without (the RPC API's 400, word for word)."""
-    wire = {"applies_to": "entityType"}
-    for attr in attrs_needed:
-        if values.get(attr) in (None, UNSET, ""):
-            raise bad_input(f"{cls_field}.{wire.get(attr, attr)}", "is required")
-
-
 def _with_tags(
     ctx: BridgeContext, reader: InputReader, cls: type[Record], values: Mapping[str, Any]
 ) -> dict[str, Any]:
     return reader.with_tags(cls, values, _create_tag(ctx))
 
 
-def _relink(
-    ctx: BridgeContext,
-    owner_cls: type[Record],
-    link: str,
-    target: Record,
-    wanted: tuple[Ref, ...],
-) -> None:
+def _relink(ctx: BridgeContext, side: legacy.OtherSide, target: Record) -> None:
     """Links the RPC API keeps on the other record: a contact's leads live in each lead's
     ``contacts``, an account's contacts in each contact's ``accounts``.
 
@@ -340,29 +309,23 @@ def _relink(
     record whose link must be added or dropped gets one PATCH, in id order as the RPC API
     writes them. Relationships cannot be sent: REST links are ids.
     """
-    target_id = id_for_ref(_bare(target))
+    owner_cls, link = side.owner_cls, side.attr
+    target_id = id_for_ref(legacy.bare_ref(target))
     query = Query(rest_type=owner_cls.rest_type).filter(**{link: [target_id]})
     linked = {
         _int(item.id)
         for item in _resource(ctx, owner_cls, Listable).iterate(query)
         if isinstance(item, owner_cls) and isinstance(item.id, int)
     }
-    wanted_ids = {_int(ref.id) for ref in wanted}
-    for owner_id in sorted(linked | wanted_ids):
-        if owner_id in wanted_ids and owner_id not in linked:
-            patch = Patch(owner_cls.rest_type).add_link(link, target_id)
-        elif owner_id in linked and owner_id not in wanted_ids:
-            patch = Patch(owner_cls.rest_type).remove_link(link, target_id)
-        else:
-            continue
+    for owner_id, add in legacy.relink_plan(linked, side.wanted):
+        patch = Patch(owner_cls.rest_type)
+        patch = patch.add_link(link, target_id) if add else patch.remove_link(link, target_id)
         _resource(ctx, owner_cls, Patchable).update(owner_id, patch)
 
 
 def _write_links(ctx: BridgeContext, record: Record, parsed: ParsedInput) -> None:
-    if parsed.lead_links is not None and isinstance(record, Contact):
-        _relink(ctx, Lead, "contacts", record, parsed.lead_links)
-    if parsed.contact_links is not None and isinstance(record, Account):
-        _relink(ctx, Contact, "accounts", record, parsed.contact_links)
+    for side in legacy.other_side_links(record, parsed):
+        _relink(ctx, side, record)
 
 
 def _note_and_links(ctx: BridgeContext, record: Record, parsed: ParsedInput) -> None:
@@ -385,18 +348,6 @@ def _refuse_lead_input(method: str, parsed: ParsedInput, current: Lead | None) -
         raise _refuse(method, _NO_PENDING)
 
 
-def _wanted_outcome(source: _InputSource, parsed: ParsedInput) -> int | None:
-    """The outcome to close with: the one given, or for a closed ``status`` without one, the
-    first outcome of that kind (the RPC API's choice, from the same list)."""
-    status = parsed.status
-    if parsed.outcome_id is not None or status is None or not status.is_closed:
-        return parsed.outcome_id
-    outcome_id = next((_int(o.id) for o in source.all(Outcome) if o.status is status), None)
-    if outcome_id is None:
-        raise bad_input("lead.status", f"no outcome has status {int(status)}")
-    return outcome_id
-
-
 def _product_maps(products: Iterable[Ref]) -> list[dict[str, Any]]:
     """Product lines as REST ``productMaps`` objects (product, quantity, price).
 
@@ -410,31 +361,14 @@ def _product_maps(products: Iterable[Ref]) -> list[dict[str, Any]]:
     return maps
 
 
-def _lead_values(values: Mapping[str, Any]) -> dict[str, Any]:
-    """A lead's value follows its products unless the input sets one (as over RPC)."""
-    out = dict(values)
-    if "products" in out and "value" not in out:
-        out["value"] = money_total(out["products"])
-    return out
-
-
 def _new_lead(ctx: BridgeContext, params: Mapping[str, Any]) -> Any:
     source = _InputSource(ctx)
     reader = InputReader(source, verified=_verified)
     parsed = reader.read(Lead, params.get("lead"), "lead")
     _refuse_lead_input("newLead", parsed, None)
-    values = _lead_values(parsed.values)
-    if "market" not in values:
-        # The RPC API puts a new lead in the first market; REST leaves it without one.
-        markets = source.all(Market)
-        values["market"] = _bare(markets[0]) if markets else None
-    stageset, stage = lead_stage(source, None, parsed)
-    outcome_id = _wanted_outcome(source, parsed)
-    if stageset is not None:
-        values["stageset"] = _bare(stageset)
-    if stage is not None:
-        values["stage"] = _bare(stage)
-    values = _with_tags(ctx, reader, Lead, values)
+    plan = legacy.plan_new_lead(source, parsed)
+    outcome_id = plan.outcome_id
+    values = _with_tags(ctx, reader, Lead, plan.values)
     products = values.pop("products", None)
     body = record_to_rest_input(Lead(**values))
     if products:
@@ -456,11 +390,9 @@ def _edit_lead(ctx: BridgeContext, params: Mapping[str, Any]) -> Any:
     parsed = reader.read(Lead, params.get("lead"), "lead")
     _refuse_lead_input("editLead", parsed, current)
     # Everything that can refuse the call is checked before the first write, as over RPC.
-    stageset, stage = lead_stage(source, current, parsed)
-    outcome_id = _wanted_outcome(source, parsed)
-    values = _with_tags(
-        ctx, reader, Lead, _lead_values(_merge_custom_fields(current, parsed.values))
-    )
+    plan = legacy.plan_lead_edit(source, current, parsed)
+    stageset, stage, outcome_id = plan.stageset, plan.stage, plan.outcome_id
+    values = _with_tags(ctx, reader, Lead, plan.values)
     leads = ctx.rest.leads
     # The lead endpoints write one by one: the guard covers them all, and the note and links.
     with guard.writing():
@@ -468,7 +400,7 @@ def _edit_lead(ctx: BridgeContext, params: Mapping[str, Any]) -> Any:
             current = _lead(leads.move(lead_id, _int(stageset.id)), ctx, lead_id)
         if stage is not None and _ref_id(current.stage) != stage.id:
             leads.update(lead_id, Patch("leads").set_link("stage", _int(stage.id)))
-            current = attrs.evolve(current, stage=_bare(stage))
+            current = attrs.evolve(current, stage=legacy.bare_ref(stage))
         if outcome_id is not None:
             if _ref_id(current.outcome) != outcome_id:
                 # Closing again the same way would move the close time; the RPC API does not.
@@ -497,14 +429,6 @@ def _lead(item: object, ctx: BridgeContext, lead_id: int) -> Lead:
 # -- contacts, accounts, tasks --------------------------------------------------------------------
 
 
-def _first_value(*lists: Any) -> str | None:
-    for items in lists:
-        for item in items or ():
-            if isinstance(item.value, str):
-                return item.value
-    return None
-
-
 def _unowned(record: Contact | Account) -> dict[str, Any]:
     """A create body that leaves the new record without an owner unless the input names one.
 
@@ -520,11 +444,7 @@ def _unowned(record: Contact | Account) -> dict[str, Any]:
 def _new_contact(ctx: BridgeContext, params: Mapping[str, Any]) -> Any:
     reader = _reader(ctx)
     parsed = reader.read(Contact, params.get("contact"), "contact")
-    values = dict(parsed.values)
-    if not any(values.get(k) for k in ("name", "phones", "emails")):
-        raise bad_input("contact", "a new contact needs at least a name, a phone or an email")
-    values.setdefault("name", _first_value(values.get("emails"), values.get("phones")))
-    values = _with_tags(ctx, reader, Contact, values)
+    values = _with_tags(ctx, reader, Contact, legacy.new_contact_values(parsed.values))
     contact = _created(ctx.rest.contacts.create(_unowned(Contact(**values))), Contact)
     _note_and_links(ctx, contact, parsed)
     return _present(ctx, Contact, _int(contact.id))
@@ -533,7 +453,7 @@ def _new_contact(ctx: BridgeContext, params: Mapping[str, Any]) -> Any:
 def _new_account(ctx: BridgeContext, params: Mapping[str, Any]) -> Any:
     reader = _reader(ctx)
     parsed = reader.read(Account, params.get("account"), "account")
-    _require("account", parsed.values, "name")
+    legacy.require_new(Account, parsed.values)
     values = _with_tags(ctx, reader, Account, parsed.values)
     account = _created(ctx.rest.accounts.create(_unowned(Account(**values))), Account)
     _note_and_links(ctx, account, parsed)
@@ -542,11 +462,8 @@ def _new_account(ctx: BridgeContext, params: Mapping[str, Any]) -> Any:
 
 def _new_task(ctx: BridgeContext, params: Mapping[str, Any]) -> Any:
     parsed = _reader(ctx).read(Task, params.get("task"), "task")
-    values = dict(parsed.values)
-    _require("task", values, "title")
     # The RPC API assigns a new task to the caller; REST leaves it unassigned.
-    values.setdefault("assignee", _bare(ctx.me()))
-    values.setdefault("description", "")
+    values = legacy.new_task_values(parsed.values, lambda: legacy.bare_ref(ctx.me()))
     completed = values.pop("completed_time", None)
     task = _created(ctx.rest.tasks.create(Task(**values)), Task)
     if completed is not None:
@@ -564,14 +481,14 @@ def _unix(moment: object) -> int | None:
 def _editor(method: str) -> Callable[[BridgeContext, Mapping[str, Any]], Any]:
     """``edit*`` of a contact, an account or a task: one JSON Patch of the changed fields."""
     row = _row(method)
-    cls = ENTITIES[row.entity or ""]
+    cls = _row_class(row)
     param = row.params[2].name
 
     def run(ctx: BridgeContext, params: Mapping[str, Any]) -> Any:
         record_id, current, guard = _current(ctx, row, params)
         reader = _reader(ctx)
         parsed = reader.read(cls, params.get(param), param)
-        values = _merge_custom_fields(current, parsed.values)
+        values = legacy.merge_custom_fields(current, parsed.values)
         if isinstance(current, Account) and parsed.contact_links is not None:
             values["contacts"] = ()  # the links now live on the contacts (see _write_links)
         values = _with_tags(ctx, reader, cls, values)
@@ -611,35 +528,14 @@ def _activity_body(activity: Activity, log_note: str | None) -> dict[str, Any]:
     return body
 
 
-def _check_times(start: object, end: object) -> None:
-    if isinstance(start, datetime) and isinstance(end, datetime) and end < start:
-        raise bad_input("activity.endTime", "ends before it starts")
-
-
 def _new_activity(ctx: BridgeContext, params: Mapping[str, Any]) -> Any:
     source = _InputSource(ctx)
     parsed = InputReader(source, verified=_verified).read(
         Activity, params.get("activity"), "activity"
     )
-    values = dict(parsed.values)
-    for key, wire in (("start_time", "startTime"), ("end_time", "endTime")):
-        if not isinstance(values.get(key), datetime):
-            raise bad_input(f"activity.{wire}", "is required")
-    _check_times(values["start_time"], values["end_time"])
-    _refuse_activity_input("newActivity", values)
-    # The RPC API's defaults for what the input leaves out.
-    if values.get("activity_type") is None:
-        types = source.all(ActivityType)
-        values["activity_type"] = _bare(types[0]) if types else None
-    if not values.get("name"):
-        type_ref = values.get("activity_type")
-        values["name"] = type_ref.name if isinstance(type_ref, Ref) else ""
-    values.setdefault("description", "")
-    values.setdefault("status", ActivityStatus.SCHEDULED)
-    values.setdefault("is_all_day", False)
-    values.setdefault("is_flagged", False)
-    values.setdefault("leads", ())
-    values.setdefault("participants", ())
+    legacy.check_activity_times(parsed.values)
+    _refuse_activity_input("newActivity", parsed.values)
+    values = legacy.activity_defaults(source, parsed.values)
     values.pop("is_timed", None)  # only true gets here, which is what REST activities are
     body = _activity_body(Activity(**values), parsed.log_note)
     activity = _created(ctx.rest.activities.create(body), Activity)
@@ -651,9 +547,7 @@ def _edit_activity(ctx: BridgeContext, params: Mapping[str, Any]) -> Any:
     assert isinstance(current, Activity)
     parsed = _reader(ctx).read(Activity, params.get("activity"), "activity")
     values = dict(parsed.values)
-    _check_times(
-        values.get("start_time", current.start_time), values.get("end_time", current.end_time)
-    )
+    legacy.check_activity_times(values, current)
     _refuse_activity_input("editActivity", values)
     values.pop("is_timed", None)
     # REST updates an activity with PUT of its full body: the record as it is, input applied.
@@ -665,55 +559,25 @@ def _edit_activity(ctx: BridgeContext, params: Mapping[str, Any]) -> Any:
 
 # -- notes, tags, sources -------------------------------------------------------------------------
 
-#: Where a note's parent is, by the RPC entityType of ``newNote``'s ``entity``.
-_NOTE_PARENTS: Final[Mapping[str, type[Record]]] = {
-    "Leads": Lead,
-    "Contacts": Contact,
-    "Accounts": Account,
-}
-
-
-def _note_text(value: Any, field: str) -> str:
-    if isinstance(value, Mapping):
-        value = value.get("note")
-    text = read_text(value, field, null=False)
-    if text is None or not text.strip():
-        raise bad_input(field, "cannot be empty")
-    return text
-
 
 def _new_note(ctx: BridgeContext, params: Mapping[str, Any]) -> Any:
-    entity = params.get("entity")
-    if not isinstance(entity, Mapping):
-        raise bad_input("entity", "expected {entityType, id}")
-    cls = _NOTE_PARENTS.get(str(entity.get("entityType")))
-    if cls is None:
-        raise bad_input("entity.entityType", "expected Leads, Contacts or Accounts")
-    parent_id = read_id(entity, "entity")
-    try:
+    def find(cls: type[Record], parent_id: int) -> Record | None:
         # Read first so that a missing parent is the RPC API's 400, not REST's own refusal.
-        parent = ctx.fetch(cls, parent_id)
-    except NotFoundError:
-        raise bad_input("entity.id", f"no {cls.rpc_type} with id {parent_id}") from None
-    text = _note_text(params.get("note"), "note")
+        try:
+            return ctx.fetch(cls, parent_id)
+        except NotFoundError:
+            return None
+
+    parent = legacy.note_parent(params.get("entity"), find)
+    text = legacy.read_note_text(params.get("note"), "note")
     note = _append_note(ctx, parent, text)
     return _present(ctx, Note, _int(note.id), included=[parent])
 
 
 def _new_tag(ctx: BridgeContext, params: Mapping[str, Any]) -> Any:
-    parsed = _reader(ctx).read(Tag, params.get("tag"), "tag")
-    _require("tag", parsed.values, "name", "applies_to")
-    name, applies = parsed.values["name"], parsed.values["applies_to"]
+    name, applies = legacy.read_new_tag(_reader(ctx), params.get("tag"))
     ctx.cache.invalidate(Tag)  # the duplicate check must see every tag there is now
-    for tag in ctx.cache.records(Tag).values():
-        if (
-            isinstance(tag, Tag)
-            and tag.applies_to == applies
-            and str(tag.name).casefold() == name.casefold()
-        ):
-            raise InvalidRequestError(
-                f"tag.name: a tag named {name!r} already exists", status=400, code=-32602
-            )
+    legacy.refuse_duplicate_tag(ctx.cache.records(Tag).values(), name, applies)
     tag = _created(ctx.rest.tags.create(Tag(name=name, applies_to=applies)), Tag)
     ctx.cache.invalidate(Tag)
     # There is no GET /tags/{id}: the create's answer is the record.
@@ -721,14 +585,12 @@ def _new_tag(ctx: BridgeContext, params: Mapping[str, Any]) -> Any:
 
 
 def _new_source(ctx: BridgeContext, params: Mapping[str, Any]) -> Any:
-    name = (read_text(params.get("name"), "name", null=False) or "").strip()
-    if not name:
-        raise bad_input("name", "cannot be empty")
+    name = legacy.read_source_name(params.get("name"))
 
     def existing() -> Source | None:
         # Names match regardless of case, as the RPC API matches them.
         sources = [s for s in ctx.cache.records(Source).values() if isinstance(s, Source)]
-        return next((s for s in sources if str(s.name).casefold() == name.casefold()), None)
+        return legacy.named(sources, name)
 
     found = existing()
     if found is None:
@@ -747,7 +609,7 @@ def _new_source(ctx: BridgeContext, params: Mapping[str, Any]) -> Any:
 def _deleter(method: str) -> Callable[[BridgeContext, Mapping[str, Any]], Any]:
     """``delete*``: 404 for a missing record, the rev check, then ``DELETE``; returns True."""
     row = _row(method)
-    cls = ENTITIES[row.entity or ""]
+    cls = _row_class(row)
 
     def run(ctx: BridgeContext, params: Mapping[str, Any]) -> Any:
         record_id, _, guard = _current(ctx, row, params)
