@@ -35,6 +35,7 @@ __all__ = [
     "matches",
     "parse_list_params",
     "sort_records",
+    "whole_number",
 ]
 
 #: The largest ``page[limit]`` Nutshell accepts (AMP ``handlers.go``).
@@ -46,6 +47,22 @@ DEFAULT_PAGE_LIMIT: Final = 50
 Wire = Mapping[str, Any]
 T = TypeVar("T")
 W = TypeVar("W", bound=Mapping[str, Any])
+
+
+#: The most digits a number in a request may have: ids, pages and unix times fit in 18, and
+#: ``int`` refuses strings past 4,300 digits (ValueError), so longer is no number.
+MAX_DIGITS: Final = 18
+
+
+def whole_number(text: str) -> int | None:
+    """``text`` as a whole number written in ASCII digits (at most :data:`MAX_DIGITS`), else None.
+
+    ``str.isdigit`` alone also accepts superscripts and other digits ``int`` refuses ("³"),
+    which turned such path ids into 500s.
+    """
+    if not text or len(text) > MAX_DIGITS or not text.isascii() or not text.isdigit():
+        return None
+    return int(text)
 
 
 class QueryError(Exception):
@@ -157,7 +174,13 @@ def _parse_moment(text: str) -> tuple[datetime, datetime] | None:
     if not text:
         return None
     if text.isdigit():
-        moment = datetime.fromtimestamp(int(text), _UTC)
+        seconds = whole_number(text)
+        if seconds is None:
+            return None
+        try:
+            moment = datetime.fromtimestamp(seconds, _UTC)
+        except (OverflowError, OSError, ValueError):
+            return None  # past the years a datetime holds: no time at all
         return moment, moment
     try:
         day = date.fromisoformat(text)
@@ -270,7 +293,7 @@ def match_value(spec: str, actual: object, *, contains: bool = False) -> bool:
 
 # -- ids ----------------------------------------------------------------------------------------
 
-_ID = re.compile(r"\s*(\d+)(?:-([A-Za-z][A-Za-z0-9]*))?\s*")
+_ID = re.compile(r"\s*([0-9]{1,18})(?:-([A-Za-z][A-Za-z0-9]*))?\s*")
 
 
 def _id_parts(text: object) -> tuple[int, str | None] | None:
@@ -582,7 +605,8 @@ def _postal_code(_: Record, wire: Wire) -> Any:
 
 def _lead_number(record: Record, _: Wire) -> Any:
     number = _attr(record, "number")
-    return int(number) if isinstance(number, str) and number.isdigit() else number
+    whole = whole_number(number) if isinstance(number, str) else None
+    return number if whole is None else whole
 
 
 def sort_keys(names: Mapping[str, str]) -> Mapping[str, SortKey]:

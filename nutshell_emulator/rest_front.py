@@ -70,6 +70,7 @@ from nutshell_emulator.rest_filters import (
     parse_list_params,
     same_id,
     sort_records,
+    whole_number,
 )
 from nutshell_emulator.rest_listitems import ROUTES as LIST_ITEM_ROUTES
 from nutshell_emulator.rest_present import (
@@ -409,10 +410,11 @@ class RestFront:
         """A path id ``"15-accounts"`` or ``15``; a wrong type is an unknown id (404)."""
         rest_type = cls if isinstance(cls, str) else cls.rest_type
         value = call.params.get("id", "") if text is None else text
-        number, _, kind = value.strip().partition("-")
-        if not number.isdigit() or (kind and kind.lower() != rest_type.lower()):
+        text, _, kind = value.strip().partition("-")
+        number = whole_number(text)
+        if number is None or (kind and kind.lower() != rest_type.lower()):
             raise NotFoundError(f"no {rest_type} {value!r}", status=404)
-        return int(number)
+        return number
 
     def _live(self, cls: type[Record], number: int) -> Record:
         return self.store.get(cls, number)
@@ -422,9 +424,10 @@ class RestFront:
         if isinstance(value, int) and not isinstance(value, bool):
             return value
         if isinstance(value, str):
-            number, _, kind = value.strip().partition("-")
-            if number.isdigit() and (not kind or kind.lower() == rest_type.lower()):
-                return int(number)
+            text, _, kind = value.strip().partition("-")
+            number = whole_number(text)
+            if number is not None and (not kind or kind.lower() == rest_type.lower()):
+                return number
         raise self._bad(call, f"Invalid {what}", f"{value!r} is not a {rest_type} id")
 
     # -- lists -----------------------------------------------------------------------------------
@@ -512,10 +515,11 @@ class RestFront:
             for wire_id in value if isinstance(value, list) else [value]:
                 if not isinstance(wire_id, str) or wire_id in out:
                     continue
-                number, _, kind = wire_id.partition("-")
-                if kind.lower() != cls.rest_type.lower() or not number.isdigit():
+                text, _, kind = wire_id.partition("-")
+                number = whole_number(text)
+                if kind.lower() != cls.rest_type.lower() or number is None:
                     continue
-                record = self.store.find(cls, int(number))
+                record = self.store.find(cls, number)
                 if record is not None:
                     out[wire_id] = self.present.record(record, index)
         return list(out.values())
@@ -708,11 +712,12 @@ class RestFront:
         self.store.insert(ProductMap(**values), actor=call.actor)
 
     def _tag_entity(self, call: _Call, tag: Tag, wire_id: Any) -> None:
-        number, _, kind = str(wire_id).partition("-")
+        text, _, kind = str(wire_id).partition("-")
         cls = next((c for c in (Lead, Contact, Account) if c.rest_type == kind), None)
-        if cls is None or not number.isdigit():
+        number = whole_number(text)
+        if cls is None or number is None:
             raise self._bad(call, "Invalid relationship", f"cannot tag {wire_id!r}")
-        target = self._live(cls, int(number))
+        target = self._live(cls, number)
         tags = tuple(getattr(target, "tags", ()) or ())
         ref = Ref(entity="Tag", id=tag.id, name=tag.name)
         self.store.update(cls, int(number), {"tags": (*tags, ref)}, actor=call.actor)
@@ -1218,7 +1223,7 @@ def _stage_order(wire: Mapping[str, Any]) -> tuple[int, int]:
     """Stages of every pipeline: pipeline by pipeline, each in position order."""
     pipeline = str(wire.get("links", {}).get("stageset") or "0").partition("-")[0]
     position = wire.get("position")
-    return int(pipeline) if pipeline.isdigit() else 0, position if isinstance(position, int) else 0
+    return whole_number(pipeline) or 0, position if isinstance(position, int) else 0
 
 
 def _points_to(ref: Any, record: Record) -> bool:
@@ -1325,8 +1330,9 @@ def _apply_pointer(
     """Apply one op at a JSON Pointer inside the wire form; removing a field sets it to null."""
     node: Any = wire
     for token in tokens[:-1]:
-        if isinstance(node, list) and token.isdigit() and int(token) < len(node):
-            node = node[int(token)]
+        index = whole_number(token)
+        if isinstance(node, list) and index is not None and index < len(node):
+            node = node[index]
         elif isinstance(node, dict) and token in node:
             node = node[token]
         else:
@@ -1335,8 +1341,7 @@ def _apply_pointer(
     if isinstance(node, list):
         if op.op == "add" and last == "-":
             node.append(op.value)
-        elif last.isdigit() and int(last) <= len(node):
-            position = int(last)
+        elif (position := whole_number(last)) is not None and position <= len(node):
             if op.op == "remove" and position < len(node):
                 del node[position]
             elif op.op == "add":
@@ -1362,7 +1367,8 @@ def _event_number(call: _Call, front: RestFront, value: str | None, what: str) -
     """An events parameter: a number, or an id like ``"163-events"``."""
     if value is None or not value.strip():
         return None
-    number, _, kind = value.strip().partition("-")
-    if not number.isdigit() or (kind and kind.lower() != "events"):
+    text, _, kind = value.strip().partition("-")
+    number = whole_number(text)
+    if number is None or (kind and kind.lower() != "events"):
         raise front._bad(call, "Invalid filter", f"Invalid {what}: {value}")
-    return int(number)
+    return number

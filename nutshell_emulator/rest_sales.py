@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, Final
 from nutshell_core.errors import NotFoundError
 from nutshell_emulator.http import HttpReply, json_reply
 from nutshell_emulator.rest_book import book, money
-from nutshell_emulator.rest_filters import DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT
+from nutshell_emulator.rest_filters import DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, whole_number
 
 if TYPE_CHECKING:
     from nutshell_emulator.rest_front import RestFront, _Call
@@ -132,9 +132,10 @@ def _date(front: RestFront, call: _Call, text: str, name: str) -> date:
 def _number(front: RestFront, call: _Call, text: str | None, name: str, default: int) -> int:
     if text is None:
         return default
-    if not text.strip().isdigit():
+    number = whole_number(text.strip())
+    if number is None:
         raise front._bad(call, "Invalid page", f"{name} must be a whole number")
-    return int(text)
+    return number
 
 
 def _list(front: RestFront, call: _Call) -> HttpReply:
