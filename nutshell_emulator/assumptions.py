@@ -68,7 +68,46 @@ ASSUMPTIONS: tuple[Assumption, ...] = (
         ("editNote by another user or after 24 h", "403 with code 403."),
         (
             "Methods not emulated",
-            "addEmail, newEmail, editStep, findBackups, newBackup, findDelays, findOrigins, findSettings, getMobileSettings, getUpdateTimes, instanceData answer -32601.",
+            "None: every catalog method is answered; the shapes of the miscellaneous ones are guesses (see 'json-rpc misc').",
+        ),
+    ),
+    *_rows(
+        "json-rpc misc",
+        (
+            "findOrigins",
+            "A guess (no recording; REST events name API keys and integrations 'origins'): one stub {stub, id, rev, entityType: 'Origins', name, modifiedTime, createdTime} per user holding an API key, id the user's id, name 'API key of <user name>'; find-std paging, orderBy name or id. Real origin ids are their own sequence (23-origins beside 1-users).",
+        ),
+        (
+            "findDelays",
+            "A guess: always an empty list (paging still checked). Delays are steps of a lead's process and the model keeps processes only as a lead's pipeline and stage, with no steps or delays.",
+        ),
+        (
+            "findSettings",
+            "A guess (shape undocumented): stubs {stub, id, rev '0', entityType: 'Settings', name, value} for defaultStagesetId, defaultMarketId (the first market) and timeZone ('UTC', the emulator keeps no per-user zone), read from the store; orderBy id or name.",
+        ),
+        (
+            "editStep",
+            "The model has no steps, so after checking stepId (an integer), rev and step (an object) every step id is 404 with code 404 ('Steps N not found'); nothing is written. A real account's steps would be editable.",
+        ),
+        (
+            "getUpdateTimes",
+            "A guess (shape undocumented): an object of RPC entity type -> the time of the newest write to that type in the store's event log (ISO, +0000); types never written are left out.",
+        ),
+        (
+            "getMobileSettings",
+            "A guess (shape undocumented): {host (discovery's mobile host), userId (the caller), timeZone 'UTC'}.",
+        ),
+        (
+            "instanceData",
+            "A guess (shape undocumented): {instanceId, siteId}, the same ids the REST front sends as meta.instanceId and meta.siteId.",
+        ),
+        (
+            "newBackup / findBackups",
+            "A guess (result undocumented): newBackup answers {id, entityType: 'Backups', time, status: 'complete'} (the emulator's backups finish at once and hold nothing); findBackups lists them oldest first. Kept per store beside it: not in the event log, webhooks or snapshots.",
+        ),
+        (
+            "newEmail / addEmail",
+            "RFC 822 text parsed with Python's email package: From (required), To, Cc, Subject (missing: empty), Date (missing: now; converted to UTC), body the text/plain part (else text/html) with trailing line breaks removed. A text that is not a string, has no headers or blank line, lacks From, holds an invalid address or date is 400 naming emailString. The email is filed by address like any other and answered in getEmail's shape; whether Nutshell also links it to leads or returns something else is unknown.",
         ),
     ),
     *_rows(
@@ -422,7 +461,7 @@ ASSUMPTIONS: tuple[Assumption, ...] = (
         ),
         (
             "Sending emails",
-            "newEmail and addEmail (RFC 822 text) are not emulated; emails come from the seed or the store.",
+            "Nothing is sent: newEmail and addEmail store RFC 822 text as a logged email (see 'json-rpc misc'); other emails come from the seed or the store.",
         ),
     ),
     *_rows(

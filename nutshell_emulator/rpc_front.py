@@ -70,6 +70,7 @@ from nutshell_core.model import (
 from nutshell_emulator import rules
 from nutshell_emulator.emails import on_timeline, timeline_time
 from nutshell_emulator.rpc_input import StoreInputReader
+from nutshell_emulator.rpc_misc import HANDLERS as MISC_HANDLERS
 from nutshell_emulator.rpc_reference import HANDLERS as REFERENCE_HANDLERS
 from nutshell_emulator.store import Store
 from nutshell_rpc import rules as legacy
@@ -705,6 +706,7 @@ _SPECIAL: Mapping[str, Handler] = {
     "searchActivityParticipants": _searcher(User, Contact, Account),
     # Custom field definitions and reports (nutshell_emulator.rpc_reference).
     **REFERENCE_HANDLERS,
+    **MISC_HANDLERS,  # origins, settings, backups, RFC 822 emails (rpc_misc)
 }
 
 _GENERIC: Mapping[str, Handler] = {

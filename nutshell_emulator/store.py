@@ -142,6 +142,11 @@ class Store:
             self.get(User, user_id)
             self._api_keys[_key_digest(api_key)] = user_id
 
+    def key_holders(self) -> list[int]:
+        """The ids of the users who hold an API key (never the keys or their digests)."""
+        with self._lock:
+            return sorted(set(self._api_keys.values()))
+
     def authenticate(self, email: str, api_key: str) -> User | None:
         """The enabled user whose email and key these are, or None."""
         with self._lock:

@@ -246,9 +246,10 @@ def test_get_email_has_the_recorded_shape_and_values(world: World) -> None:
     assert world.rpc_error("getEmail", emailId=999) == (404, 404)
 
 
-def test_unemulated_email_writes_are_method_not_found(world: World) -> None:
-    assert world.rpc_error("newEmail", emailString="From: a@b.c\n\nhi") == (404, -32601)
-    assert world.rpc_error("addEmail", emailString="From: a@b.c\n\nhi") == (404, -32601)
+def test_email_writes_take_rfc822_text(world: World) -> None:
+    # The parsing and filing are tested in test_rpc_misc.py; here only that both names answer.
+    assert world.rpc("newEmail", emailString="From: a@b.c\n\nhi")["body"] == "hi"
+    assert world.rpc_error("addEmail", emailString="no headers") == (400, -32602)
 
 
 def test_find_timeline_lists_emails_with_notes_and_activities_by_time(world: World) -> None:
