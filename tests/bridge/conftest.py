@@ -16,10 +16,12 @@ ENDPOINT = "https://app.nutshell.com/api/v1/json"
 
 
 @pytest.fixture
-def emulator() -> Iterator[Emulator]:
-    """An emulator seeded with a few hundred linked records (deterministic)."""
+def emulator(request: pytest.FixtureRequest) -> Iterator[Emulator]:
+    """An emulator seeded with a few hundred linked records (deterministic); a test module
+    that needs fewer sets ``SEED_DATA = (records, random_seed)``."""
+    records, random_seed = getattr(request.module, "SEED_DATA", (200, 11))
     emu = Emulator()
-    emu.seed(200, random_seed=11)
+    emu.seed(records, random_seed=random_seed)
     yield emu
     emu.close()
 

@@ -8,7 +8,6 @@ before the write. Once a write request may have arrived, its failure propagates.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,22 +22,9 @@ from nutshell_emulator import DEFAULT_API_KEY, DEFAULT_EMAIL, Emulator, Fault
 from nutshell_rpc import NutshellAPI as RpcAPI
 
 ENDPOINT = "https://app.nutshell.com/api/v1/json"
+#: A small seed: the conftest emulator and mock are seeded with it.
+SEED_DATA = (30, 3)
 TASK_ID = 1
-
-
-@pytest.fixture
-def emulator() -> Iterator[Emulator]:
-    emu = Emulator()
-    emu.seed(30, random_seed=3)
-    yield emu
-    emu.close()
-
-
-@pytest.fixture
-def mock(emulator: Emulator) -> Iterator[responses.RequestsMock]:
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
-        emulator.mount(rsps)
-        yield rsps
 
 
 @pytest.fixture

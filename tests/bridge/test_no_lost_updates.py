@@ -28,6 +28,8 @@ from nutshell_emulator import DEFAULT_API_KEY, DEFAULT_EMAIL, Emulator, Fault
 from nutshell_rpc import NutshellAPI as RpcAPI
 
 ENDPOINT = "https://app.nutshell.com/api/v1/json"
+#: A small seed: the conftest emulator and mock are seeded with it.
+SEED_DATA = (30, 3)
 THREADS = 8
 EDITS_PER_THREAD = 15
 #: Attempts per edit before a thread gives up (each 409 is one); far above what is needed.
@@ -145,21 +147,6 @@ def test_concurrent_read_then_edit_loses_no_update(
 
 
 # -- writers outside the process ----------------------------------------------------------------
-
-
-@pytest.fixture
-def emulator() -> Iterator[Emulator]:
-    emu = Emulator()
-    emu.seed(30, random_seed=3)
-    yield emu
-    emu.close()
-
-
-@pytest.fixture
-def mock(emulator: Emulator) -> Iterator[responses.RequestsMock]:
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
-        emulator.mount(rsps)
-        yield rsps
 
 
 @pytest.fixture
