@@ -45,8 +45,11 @@ from nutshell_emulator.store import Store
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 OAS_FILE = FIXTURES / "rest" / "nutshell-openapi.json"
-#: Where the document was copied from (only in the research workspace, not in CI).
-OAS_SOURCE = Path("/work/shared/reference/rest/nutshell-openapi.json")
+#: Where the document was copied from: the reference folder beside the checkout, when there is
+#: one (a fresh clone has none, and the comparison is skipped).
+OAS_SOURCE = (
+    Path(__file__).resolve().parents[3] / "shared" / "reference" / "rest" / "nutshell-openapi.json"
+)
 
 EMAIL, KEY = "owner@example.com", "schema-test-key"
 
@@ -534,7 +537,7 @@ def recorded_failures(doc: dict[str, Any]) -> dict[str, list[str]]:
 
 def test_fixture_is_a_byte_identical_copy_of_the_document() -> None:
     if not OAS_SOURCE.exists():
-        pytest.skip("the research copy of the document is not on this machine")
+        pytest.skip("no reference folder beside this checkout to compare the copy with")
     assert OAS_FILE.read_bytes() == OAS_SOURCE.read_bytes()
 
 
