@@ -8,9 +8,9 @@ import pytest
 import responses
 
 from bridge import NutshellAPI as BridgeAPI
-from bridge.routes import Mode, Routes
 from nutshell_emulator import DEFAULT_API_KEY, DEFAULT_EMAIL, Emulator
 from nutshell_rpc import NutshellAPI as RpcAPI
+from tests.bridge.worlds import rest_bridge
 
 ENDPOINT = "https://app.nutshell.com/api/v1/json"
 
@@ -43,10 +43,4 @@ def rpc(mock: responses.RequestsMock) -> RpcAPI:
 @pytest.fixture
 def bridge_rest(mock: responses.RequestsMock) -> BridgeAPI:
     """A bridge with every supported method routed to REST."""
-    return BridgeAPI(
-        DEFAULT_EMAIL,
-        DEFAULT_API_KEY,
-        endpoint=ENDPOINT,
-        routes=Routes({}, default=Mode.REST),
-        sleep=lambda _s: None,
-    )
+    return rest_bridge()

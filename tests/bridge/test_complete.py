@@ -19,20 +19,13 @@ from nutshell_core.model import UNSET, Contact, Lead, User
 from nutshell_emulator import DEFAULT_API_KEY, DEFAULT_EMAIL, Emulator, Fault
 from nutshell_rest import RestClient
 from nutshell_rpc import NutshellAPI as RpcAPI
+from tests.bridge.worlds import rest_bridge
 
 ENDPOINT = "https://app.nutshell.com/api/v1/json"
 REST = "https://app.nutshell.com/rest"
 
 
-def _bridge(**options: Any) -> BridgeAPI:
-    return BridgeAPI(
-        DEFAULT_EMAIL,
-        DEFAULT_API_KEY,
-        endpoint=ENDPOINT,
-        routes=Routes({}, default=Mode.REST),
-        sleep=lambda _s: None,
-        **options,
-    )
+_bridge = rest_bridge
 
 
 def _rest_paths(mock: responses.RequestsMock, since: int) -> list[str]:

@@ -53,6 +53,7 @@ from nutshell_emulator import DEFAULT_API_KEY, DEFAULT_EMAIL, Emulator
 from nutshell_emulator.store import Store
 from nutshell_rest.query import Query
 from nutshell_rpc import NutshellAPI as RpcAPI
+from tests.bridge.worlds import mounted
 
 ENDPOINT = "https://app.nutshell.com/api/v1/json"
 
@@ -123,22 +124,10 @@ def _add_records(rpc: RpcAPI, store: Store) -> dict[str, int]:
 def world() -> Iterator[World]:
     emulator = Emulator()
     emulator.seed(200, random_seed=11)
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        emulator.mount(mock)
-        rpc = RpcAPI(DEFAULT_EMAIL, DEFAULT_API_KEY, endpoint=ENDPOINT, sleep=lambda _s: None)
-        bridge = BridgeAPI(
-            DEFAULT_EMAIL,
-            DEFAULT_API_KEY,
-            endpoint=ENDPOINT,
-            routes=Routes({}, default=Mode.REST),
-            sleep=lambda _s: None,
-        )
-        added = _add_records(rpc, emulator.store)
-        bridge.context.cache.warm()
-        yield World(emulator, mock, rpc, bridge, added)
-        bridge.close()
-        rpc.close()
-    emulator.close()
+    with mounted(emulator) as world:
+        added = _add_records(world.rpc, emulator.store)
+        world.bridge.context.cache.warm()
+        yield World(emulator, world.mock, world.rpc, world.bridge, added)
 
 
 # -- argument sets ------------------------------------------------------------------------------

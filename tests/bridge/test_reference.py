@@ -18,15 +18,13 @@ import responses
 from bridge import NutshellAPI as BridgeAPI
 from bridge.diff import diff, from_differences, path_matches
 from bridge.registry import DEFAULT_UNSUPPORTED_REASON, Status, Translator
-from bridge.routes import Mode, Routes
 from bridge.translators import REGISTRY, reference
 from nutshell_core.catalog import RPC_METHODS
 from nutshell_core.errors import ConfigurationError, InvalidRequestError, NotBridgeable
 from nutshell_core.model import Audience, CustomField
-from nutshell_emulator import DEFAULT_API_KEY, DEFAULT_EMAIL, Emulator
+from nutshell_emulator import Emulator
 from nutshell_rpc import NutshellAPI as RpcAPI
-
-ENDPOINT = "https://app.nutshell.com/api/v1/json"
+from tests.bridge.worlds import mounted
 
 TRANSLATORS = {t.method: t for t in reference.TRANSLATORS}
 
@@ -57,21 +55,9 @@ def world() -> Iterator[World]:
         CustomField(name="Application (HULL)", title="Application (HULL)", field_type="enum",
                     applies_to="Lead", is_multiple=False, position=9, choices=labels)
     )  # fmt: skip
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        emulator.mount(mock)
-        rpc = RpcAPI(DEFAULT_EMAIL, DEFAULT_API_KEY, endpoint=ENDPOINT, sleep=lambda _s: None)
-        bridge = BridgeAPI(
-            DEFAULT_EMAIL,
-            DEFAULT_API_KEY,
-            endpoint=ENDPOINT,
-            routes=Routes({}, default=Mode.REST),
-            sleep=lambda _s: None,
-        )
-        bridge.context.cache.warm()
-        yield World(emulator, mock, rpc, bridge)
-        bridge.close()
-        rpc.close()
-    emulator.close()
+    with mounted(emulator) as world:
+        world.bridge.context.cache.warm()
+        yield World(emulator, world.mock, world.rpc, world.bridge)
 
 
 def _covers(glob: str, path: str) -> bool:

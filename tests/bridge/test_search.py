@@ -26,13 +26,13 @@ from bridge import NutshellAPI as BridgeAPI
 from bridge.cache import ReferenceCache
 from bridge.context import BridgeContext
 from bridge.diff import diff, from_differences
-from bridge.routes import Mode, Routes
 from bridge.translators import REGISTRY, _search, reads
 from nutshell_core.errors import MalformedResponseError
 from nutshell_core.model import Lead
 from nutshell_emulator import DEFAULT_API_KEY, DEFAULT_EMAIL, Emulator, rules
 from nutshell_rest import RestClient
 from nutshell_rpc import NutshellAPI as RpcAPI
+from tests.bridge.worlds import rest_bridge
 
 ENDPOINT = "https://app.nutshell.com/api/v1/json"
 
@@ -62,15 +62,7 @@ class World:
         ]
 
 
-def _bridge(*, lean: bool = False) -> BridgeAPI:
-    return BridgeAPI(
-        DEFAULT_EMAIL,
-        DEFAULT_API_KEY,
-        endpoint=ENDPOINT,
-        routes=Routes({}, default=Mode.REST),
-        sleep=lambda _s: None,
-        lean=lean,
-    )
+_bridge = rest_bridge
 
 
 @pytest.fixture(scope="module")

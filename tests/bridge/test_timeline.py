@@ -26,17 +26,16 @@ from bridge import NutshellAPI as BridgeAPI
 from bridge.diff import diff, from_differences, path_matches
 from bridge.matrix import matrix
 from bridge.registry import Status, Translator
-from bridge.routes import Mode, Routes
 from bridge.translators import REGISTRY, timeline
 from bridge.translators._shared import REV
 from nutshell_core.errors import InvalidRequestError, NotBridgeable, NotFoundError
 from nutshell_core.model import Account, Contact, EmailMessage, Lead, User
-from nutshell_emulator import DEFAULT_API_KEY, DEFAULT_EMAIL, Emulator
+from nutshell_emulator import Emulator
 from nutshell_emulator.emails import EXCERPT_LENGTH
 from nutshell_emulator.store import Store
 from nutshell_rpc import NutshellAPI as RpcAPI
+from tests.bridge.worlds import mounted
 
-ENDPOINT = "https://app.nutshell.com/api/v1/json"
 TRANSLATORS: Mapping[str, Translator] = {t.method: t for t in timeline.TRANSLATORS}
 
 Case = tuple[tuple[Any, ...], dict[str, Any]]
@@ -105,16 +104,8 @@ def _move_addresses(rpc: RpcAPI, store: Store) -> None:
 def world() -> Iterator[World]:
     emulator = Emulator()
     emulator.seed(200, random_seed=11)
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        emulator.mount(mock)
-        rpc = RpcAPI(DEFAULT_EMAIL, DEFAULT_API_KEY, endpoint=ENDPOINT, sleep=lambda _s: None)
-        bridge = BridgeAPI(
-            DEFAULT_EMAIL,
-            DEFAULT_API_KEY,
-            endpoint=ENDPOINT,
-            routes=Routes({}, default=Mode.REST),
-            sleep=lambda _s: None,
-        )
+    with mounted(emulator) as world:
+        rpc, bridge = world.rpc, world.bridge
         _move_addresses(rpc, emulator.store)
         # One busy contact: a timeline of many items costs what a short one costs.
         busy = next(r for e in emulator.store.all(EmailMessage) for r in _t(e.contacts))
@@ -125,10 +116,7 @@ def world() -> Iterator[World]:
         emulator.store.delete(EmailMessage, _id(doomed.id))
         bridge.context.cache.invalidate()
         bridge.context.cache.warm()
-        yield World(emulator, mock, rpc, bridge, _id(doomed.id))
-        bridge.close()
-        rpc.close()
-    emulator.close()
+        yield World(emulator, world.mock, rpc, bridge, _id(doomed.id))
 
 
 def _timelines(store: Store) -> list[tuple[str, int]]:
