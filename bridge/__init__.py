@@ -8,12 +8,10 @@ shadow it there first. ``bridge.matrix()`` lists what each method's translation 
 from bridge.api import NutshellAPI
 from bridge.experiment import Experiment, MismatchError, Observation, Result
 from bridge.matrix import matrix, to_markdown
-from bridge.proxy import BridgeBackend
 from bridge.registry import Difference, Registry, Status, Translator
 from bridge.routes import Mode, Routes
 
 __all__ = [
-    "BridgeBackend",
     "Difference",
     "Experiment",
     "MismatchError",

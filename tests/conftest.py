@@ -5,6 +5,10 @@
   Proxy variables are cleared, so nothing is routed through a proxy either.
 * **No credential leaks.** The API keys the tests use must never appear in log output at
   DEBUG level, nor in ``str()``/``repr()`` of any project error raised during a test.
+
+It also holds the seeded emulator (``emulator``) and its ``responses`` mount (``mock``) that the
+bridge and command-line tests share; a test module that needs fewer records sets
+``SEED_DATA = (records, random_seed)``.
 """
 
 from __future__ import annotations
@@ -16,10 +20,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import responses
 from hypothesis import settings
 
 from nutshell_core import errors
-from nutshell_emulator import DEFAULT_API_KEY
+from nutshell_emulator import DEFAULT_API_KEY, Emulator
 
 # Example counts bound the property tests; a wall-clock deadline per example would only make
 # them flaky on a shared, loaded machine.
@@ -100,3 +105,22 @@ def credentials_never_leak(
         assert not any(s in text for s in SECRETS), (
             f"an API key appeared in a {type(error).__name__}"
         )
+
+
+@pytest.fixture
+def emulator(request: pytest.FixtureRequest) -> Iterator[Emulator]:
+    """An emulator seeded with a few hundred linked records (deterministic); a test module
+    that needs fewer sets ``SEED_DATA = (records, random_seed)``."""
+    records, random_seed = getattr(request.module, "SEED_DATA", (200, 11))
+    emu = Emulator()
+    emu.seed(records, random_seed=random_seed)
+    yield emu
+    emu.close()
+
+
+@pytest.fixture
+def mock(emulator: Emulator) -> Iterator[responses.RequestsMock]:
+    """The emulator mounted on Nutshell's hosts."""
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        emulator.mount(rsps)
+        yield rsps

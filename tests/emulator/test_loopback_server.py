@@ -17,12 +17,12 @@ from typing import Any
 import pytest
 import requests
 
-from bridge import proxy
 from bridge.routes import Routes
 from nutshell_core.errors import ConfigurationError, UsageError
 from nutshell_core.loopback import LoopbackServer, ServerLimits
 from nutshell_emulator.emulator import DEFAULT_API_KEY, DEFAULT_EMAIL, Emulator, EmulatorUrls
 from nutshell_emulator.faults import Fault
+from nutshell_migrate import proxy
 
 AUTH = (DEFAULT_EMAIL, DEFAULT_API_KEY)
 #: Short enough that a test waiting on a timeout takes well under a second.

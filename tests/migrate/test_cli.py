@@ -21,15 +21,16 @@ import requests
 import responses
 
 from bridge import NutshellAPI as BridgeAPI
-from bridge.cli import MAX_FILE_BYTES, main, scan_paths
 from bridge.matrix import matrix, to_markdown
-from bridge.proxy import BridgeBackend, BridgePrincipal
 from bridge.revs import is_bridge_rev
 from bridge.routes import Routes
 from bridge.translators import REGISTRY
 from nutshell_core.catalog import RPC_METHODS, rpc_method
 from nutshell_core.errors import AuthenticationError, ServerError
 from nutshell_emulator import DEFAULT_API_KEY, DEFAULT_EMAIL, Emulator, Fault
+from nutshell_migrate.cli import main
+from nutshell_migrate.proxy import BridgeBackend, BridgePrincipal
+from nutshell_migrate.scan import MAX_FILE_BYTES, scan_paths
 from nutshell_rpc import NutshellAPI as RpcAPI
 
 WRONG_KEY = "sekrit-KEY-123456"  # one of the suite's secrets: the leak guard watches it too

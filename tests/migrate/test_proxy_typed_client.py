@@ -33,12 +33,12 @@ import attrs
 import pytest
 import requests
 
-from bridge import proxy
-from bridge.cli import main
 from bridge.routes import Routes
 from bridge.translators import REGISTRY
 from nutshell_core.catalog import RPC_METHODS
 from nutshell_emulator import DEFAULT_API_KEY, DEFAULT_EMAIL, Emulator
+from nutshell_migrate import proxy
+from nutshell_migrate.cli import main
 from nutshell_rpc import NutshellAPI as RpcAPI
 from tests.bridge.legacy_world import LegacyWorld
 from tests.bridge.recorded_shapes import (
