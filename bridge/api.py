@@ -31,8 +31,9 @@ from urllib.parse import urlsplit
 from bridge.cache import DEFAULT_TTL, ReferenceCache
 from bridge.context import BridgeContext
 from bridge.diff import from_differences
-from bridge.experiment import Experiment
+from bridge.experiment import Experiment, Result
 from bridge.locks import DEFAULT_LOCK_TIMEOUT, RECORD_LOCKS, RecordLocks
+from bridge.publish import masked
 from bridge.registry import Registry, Translator
 from bridge.revs import is_bridge_rev
 from bridge.routes import Mode, Routes, calls_rpc_beside_rest
@@ -51,6 +52,7 @@ from nutshell_rest import RestClient, SentRequest, track_requests
 from nutshell_rest.client import DEFAULT_BASE_URL
 from nutshell_rpc import NutshellAPI as RpcAPI
 from nutshell_rpc._legacy import LegacyMethods
+from nutshell_rpc.typed import TypedFace
 
 __all__ = ["NutshellAPI"]
 
@@ -110,8 +112,13 @@ def _default_registry() -> Registry:
     return REGISTRY
 
 
-class NutshellAPI(LegacyMethods):
-    """A drop-in for ``nutshell_rpc.NutshellAPI`` that can answer each method through REST."""
+class NutshellAPI(LegacyMethods, TypedFace):
+    """A drop-in for ``nutshell_rpc.NutshellAPI`` that can answer each method through REST.
+
+    The typed face comes along: ``api.leads.get(1003)`` returns a model
+    :class:`~nutshell_core.model.Lead` whichever route answers, since the services send
+    through :meth:`call_named` like every other call.
+    """
 
     def __init__(
         self,
@@ -168,6 +175,7 @@ class NutshellAPI(LegacyMethods):
         self._raise_on_mismatch = raise_on_mismatch
         self._shadow_timeout = shadow_timeout
         self._username = username
+        self._typed_cache: dict[str, Any] = {}  # TypedFace's services, built on first use
 
     def _legacy_reference(self, wanted: bool | None) -> bool:
         """Whether reference data REST lacks is read from the JSON-RPC API.
@@ -313,5 +321,17 @@ class NutshellAPI(LegacyMethods):
         for glob in from_differences(translator.differences):
             experiment.ignore(glob)
         for publisher in self._publishers:
-            experiment.publish(publisher)
+            experiment.publish(self._masking(publisher))
         return experiment.run()
+
+    def _mask(self, text: str) -> str:
+        # Both clients' masks: each removes every form of its own key (they may differ).
+        return self._rest.transport.mask(self._rpc.transport.mask(text))
+
+    def _masking(self, publisher: Publisher) -> Publisher:
+        """``publisher`` fed results with the API key masked wherever the server echoed it."""
+
+        def publish(result: Result) -> None:
+            publisher(masked(result, self._mask))
+
+        return publish

@@ -636,7 +636,7 @@ class Transport:
             raise UsageError(f"not an HTTP method: {method!r}")
         verb = method.upper()
         check_url_is_safe(url, allow_loopback_http=self._allow_insecure_loopback)
-        label = self._mask(target) if target else _default_target(verb, url)
+        label = self.mask(target) if target else _default_target(verb, url)
         if not isinstance(idempotent, bool):
             raise UsageError(f"{label}: idempotent must be True or False")
         if auth and self._auth is None:
@@ -674,7 +674,7 @@ class Transport:
                 text = jsonlib.dumps(json, ensure_ascii=False, allow_nan=False)
             except (TypeError, ValueError) as exc:
                 raise UsageError(
-                    f"{label}: the JSON body cannot be serialised: {self._mask(str(exc))}"
+                    f"{label}: the JSON body cannot be serialised: {self.mask(str(exc))}"
                 ) from None
             merged.setdefault("Content-Type", "application/json")
             return text.encode("utf-8"), merged
@@ -887,15 +887,19 @@ class Transport:
 
     # -- messages ----------------------------------------------------------------------------
 
-    def _mask(self, text: str) -> str:
-        """``text`` with URL userinfo, Basic tokens and every form of the API key removed."""
+    def mask(self, text: str) -> str:
+        """``text`` with URL userinfo, Basic tokens and every form of the API key removed.
+
+        For anything that writes what the server sent (logs, shadow records): a server may echo
+        the key back.
+        """
         text = scrub(text)
         for secret in self._secrets:
             text = text.replace(secret, _SECURE)
         return text
 
     def _describe(self, exc: BaseException) -> str:
-        detail = self._mask(f"{type(exc).__name__}: {exc}")
+        detail = self.mask(f"{type(exc).__name__}: {exc}")
         if len(detail) > _DETAIL_LIMIT:
             detail = detail[:_DETAIL_LIMIT] + "..."
         return detail
