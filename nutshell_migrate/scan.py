@@ -1,18 +1,24 @@
-"""``nutshell-migrate scan``: find legacy Nutshell JSON-RPC calls in a codebase.
+"""``nutshell-migrate scan``: find legacy Nutshell JSON-RPC calls in a codebase, and plan the move.
 
-Each call site is reported with its method's bridge status. Source files in common languages are
-read (binary, huge and unreadable files are reported, never fatal); dependencies, caches and
-virtual environments are skipped.
+Each call site is reported with its method's access (read or write), bridge status, allowed route
+modes and whether it can move now; the text report groups call sites by method, and
+``--routes-out FILE.toml`` writes a starting routes file. What counts as a call, including
+dynamic names and Ruby's snake_case, is in :mod:`nutshell_migrate.scan_patterns`; endpoint
+discovery (``getApiForUsername``) is left out of the plan.
+
+Source files in common languages are read; dependencies, caches and virtual environments are
+skipped. Binary, huge and unreadable files and directories are reported one line per path,
+never fatal: the exit code stays 0 (2 only for a path that does not exist, or a routes file
+that cannot be written).
 """
 
 from __future__ import annotations
 
 import argparse
-import bisect
 import codecs
+import errno
 import json
 import os
-import re
 import stat
 import sys
 from collections import Counter
@@ -24,15 +30,16 @@ import attrs
 
 from bridge.registry import Registry, Status
 from bridge.translators import REGISTRY
-from nutshell_core.catalog import RPC_METHODS
 from nutshell_core.errors import UsageError
+from nutshell_migrate.scan_patterns import DISCOVERY, DYNAMIC_STATUS, Hit, find_calls
+from nutshell_migrate.scan_plan import MethodPlan, hit_json, plan_methods, render_plan, routes_toml
 from nutshell_migrate.terminal import out
 
 __all__ = ["MAX_FILE_BYTES", "Hit", "ScanReport", "register", "scan_paths"]
 
 # -- scan: what counts as a source file, and what is skipped ---------------------------------
 
-SOURCE_EXTENSIONS = frozenset({".py", ".js", ".ts", ".php", ".rb", ".go", ".java", ".cs"})
+SOURCE_EXTENSIONS = frozenset({".py", ".js", ".ts", ".php", ".rb", ".rake", ".go", ".java", ".cs"})
 
 #: Directories never descended into: version control, dependencies, caches and virtualenvs
 #: hold other people's code (or none), and would drown the report.
@@ -60,106 +67,57 @@ MAX_FILE_BYTES = 2 * 1024 * 1024
 # A NUL byte in the first block marks a binary file, as git and grep decide.
 _BINARY_SNIFF = 8192
 
-_IDENT = r"[\w$]"  # `$` is an identifier character in JavaScript and PHP
+_RUBY_EXTENSIONS = frozenset({".rb", ".rake"})
 
-
-@attrs.frozen
-class Hit:
-    """One legacy JSON-RPC call found in a source file."""
-
-    path: str
-    line: int
-    column: int
-    method: str
-    status: str
-    form: str  # "attribute", "call-string" or "method-string": which pattern found it
+#: Why discovery calls are left out of the plan.
+_DISCOVERY_NOTE = "endpoint discovery, which REST does not need (it has one fixed base URL)"
 
 
 @attrs.define
 class ScanReport:
-    """Everything a scan found, skipped or failed to read."""
+    """Everything a scan found, left out, skipped or failed to read."""
 
     hits: list[Hit] = attrs.field(factory=list)
+    #: Calls found but not to migrate: endpoint discovery (``getApiForUsername``).
+    left_out: list[Hit] = attrs.field(factory=list)
     files_scanned: int = 0
     skipped: list[tuple[str, str]] = attrs.field(factory=list)
     errors: list[tuple[str, str]] = attrs.field(factory=list)
 
     def by_method(self) -> dict[str, int]:
-        """Hits per legacy method, by name."""
+        """Hits per legacy method (or dynamic name), by name."""
         return dict(sorted(Counter(h.method for h in self.hits).items()))
 
     def by_status(self) -> dict[str, int]:
-        """Hits per bridge status; every status is listed, zero or not."""
+        """Hits per bridge status; every status is listed, zero or not, and ``dynamic`` when
+        some call builds its method name at run time."""
         counts = Counter(h.status for h in self.hits)
-        return {s.value: counts.get(s.value, 0) for s in Status}
+        result = {s.value: counts.get(s.value, 0) for s in Status}
+        if counts.get(DYNAMIC_STATUS):
+            result[DYNAMIC_STATUS] = counts[DYNAMIC_STATUS]
+        return result
+
+    def plans(self) -> list[MethodPlan]:
+        """One plan per method found: can it move now, with which modes, from which sites."""
+        return plan_methods(self.hits)
 
     def to_json(self) -> dict[str, Any]:
-        """The report as JSON-compatible data."""
+        """The report as JSON-compatible data: per-hit entries and the per-method plan."""
+        plans = self.plans()
+        by_name = {p.method: p for p in plans}
         return {
-            "hits": [attrs.asdict(h) for h in self.hits],
+            "hits": [hit_json(h, by_name[h.method]) for h in self.hits],
+            "plan": [p.to_json() for p in plans],
             "summary": {
                 "total": len(self.hits),
                 "by_method": self.by_method(),
                 "by_status": self.by_status(),
             },
+            "left_out": [{**attrs.asdict(h), "reason": _DISCOVERY_NOTE} for h in self.left_out],
             "files_scanned": self.files_scanned,
             "skipped": [{"path": p, "reason": r} for p, r in self.skipped],
             "errors": [{"path": p, "error": e} for p, e in self.errors],
         }
-
-
-# A quoted name counts when the text just before it makes it an RPC method name: a "method"
-# key (`"method": "x"`, `'method' => 'x'`, `method="x"`, `Method: "x"`) or the first argument
-# of a call-like function (`api.call("x"`, `$c->call('x'`, `rpc.request("x"`).
-_METHOD_KEY = re.compile(rf"(?i:method){_IDENT}*[\"']?\s*(?:=>|:=|:|=|,)\s*\Z")
-_CALL_OPEN = re.compile(rf"(?i:call|invoke|request|execute|rpc){_IDENT}*\s*\(\s*\Z")
-_QUOTES = frozenset("\"'`")
-_ACCESSORS = (".", "->", "::")  # api.findLeads, $api->getLead, Api::findLeads, api?.getLead
-_CONTEXT = 120  # characters looked at before a quoted name: a key or call opener is close by
-
-#: One regex per catalog name; the look-arounds make `findLeads` miss `findLeadsX`/`xfindLeads`.
-#: The left boundary is a look-behind placed after the name: a pattern that starts with the
-#: literal name lets the regex engine skip ahead to candidates instead of trying every offset.
-_NAME_PATTERNS: dict[str, re.Pattern[str]] = {
-    name: re.compile(rf"{re.escape(name)}(?<!{_IDENT}{re.escape(name)})(?!{_IDENT})")
-    for name in RPC_METHODS
-}
-
-
-def _form_at(text: str, start: int, end: int, name: str) -> str | None:
-    """How the name at ``text[start:end]`` is used as a legacy call, or None if it is not."""
-    before = text[start - 1] if start > 0 else ""
-    if before in _QUOTES and text[end : end + 1] == before:
-        prefix = text[max(0, start - 1 - _CONTEXT) : start - 1]
-        if _METHOD_KEY.search(prefix):
-            return "method-string"
-        if _CALL_OPEN.search(prefix):
-            return "call-string"
-        return None
-    # A plain lower-case word (the catalog's test method "add") is everyone's method name:
-    # `items.add(x)` is not a Nutshell call, so such names only count when quoted as above.
-    if name.isalpha() and name.islower():
-        return None
-    return "attribute" if text.endswith(_ACCESSORS, 0, start) else None
-
-
-def _find_calls(path: str, text: str, statuses: dict[str, str]) -> list[Hit]:
-    """Every legacy call in one file's text."""
-    hits: list[Hit] = []
-    line_starts: list[int] | None = None
-    for name, pattern in _NAME_PATTERNS.items():
-        if name not in text:  # cheap filter: most files mention no catalog name at all
-            continue
-        for match in pattern.finditer(text):
-            form = _form_at(text, match.start(), match.end(), name)
-            if form is None:
-                continue
-            if line_starts is None:
-                line_starts = [0, *(m.end() for m in re.finditer("\n", text))]
-            line = bisect.bisect_right(line_starts, match.start())
-            column = match.start() - line_starts[line - 1] + 1
-            hits.append(Hit(path, line, column, name, statuses[name], form))
-    return hits
 
 
 def _read_source(path: Path) -> tuple[str | None, str | None]:
@@ -183,13 +141,33 @@ def _read_source(path: Path) -> tuple[str | None, str | None]:
 
 
 def _is_skipped_dir(directory: Path) -> bool:
-    # Virtualenvs come under any name; pyvenv.cfg is what marks one.
-    return directory.name in SKIP_DIRS or (directory / "pyvenv.cfg").is_file()
+    # Virtualenvs come under any name; pyvenv.cfg is what marks one. os.path.isfile, unlike
+    # Path.is_file, answers False inside a directory it may not read instead of raising.
+    return directory.name in SKIP_DIRS or os.path.isfile(directory / "pyvenv.cfg")
+
+
+def _strerror(error: OSError) -> str:
+    return error.strerror or str(error)
 
 
 def _source_files(paths: Sequence[str], report: ScanReport) -> Iterator[Path]:
-    """The files to scan: named files as given, source files under named directories."""
-    missing = [p for p in paths if not os.path.lexists(p)]
+    """The files to scan: named files as given, source files under named directories.
+
+    A path that does not exist is a usage error (before anything is scanned); one that cannot
+    be read is reported in ``report.errors`` and the scan goes on.
+    """
+    missing: list[str] = []
+    readable: list[str] = []
+    for raw in paths:
+        try:
+            os.lstat(raw)
+        except OSError as exc:
+            if exc.errno in (errno.ENOENT, errno.ENOTDIR):
+                missing.append(raw)
+            else:  # EACCES on a parent directory, say: the path may exist
+                report.errors.append((raw, _strerror(exc)))
+            continue
+        readable.append(raw)
     if missing:
         raise UsageError(f"no such file or directory: {', '.join(missing)}")
     seen: set[str] = set()
@@ -203,11 +181,11 @@ def _source_files(paths: Sequence[str], report: ScanReport) -> Iterator[Path]:
         return True
 
     def on_error(error: OSError) -> None:
-        report.errors.append((str(error.filename), error.strerror or str(error)))
+        report.errors.append((str(error.filename), _strerror(error)))
 
-    for raw in paths:
+    for raw in readable:
         top = Path(raw)
-        if not top.is_dir():
+        if not os.path.isdir(top):
             # A file named explicitly is scanned whatever its extension: the user asked.
             if first_time(top):
                 yield top
@@ -221,6 +199,10 @@ def _source_files(paths: Sequence[str], report: ScanReport) -> Iterator[Path]:
                     yield path
 
 
+def _position(hit: Hit) -> tuple[str, int, int]:
+    return (hit.path, hit.line, hit.column)
+
+
 def scan_paths(paths: Sequence[str], registry: Registry | None = None) -> ScanReport:
     """Scan files and directory trees for legacy Nutshell JSON-RPC calls."""
     statuses = {t.method: t.status.value for t in (registry or REGISTRY)}
@@ -230,54 +212,86 @@ def scan_paths(paths: Sequence[str], registry: Registry | None = None) -> ScanRe
             text, skip = _read_source(path)
         except OSError as exc:
             # One unreadable file must not cost the whole report.
-            report.errors.append((str(path), exc.strerror or str(exc)))
+            report.errors.append((str(path), _strerror(exc)))
             continue
         if text is None:
             report.skipped.append((str(path), skip or "skipped"))
             continue
         report.files_scanned += 1
-        report.hits.extend(_find_calls(str(path), text, statuses))
-    report.hits.sort(key=lambda h: (h.path, h.line, h.column))
+        ruby = path.suffix.lower() in _RUBY_EXTENSIONS
+        for hit in find_calls(str(path), text, statuses, ruby=ruby):
+            (report.left_out if hit.method in DISCOVERY else report.hits).append(hit)
+    report.hits.sort(key=_position)
+    report.left_out.sort(key=_position)
     return report
 
 
 def _render_scan(report: ScanReport) -> str:
-    """The report as text: one line per hit, then the summary."""
-    lines = [f"{h.path}:{h.line}:{h.column}: {h.method} ({h.status})" for h in report.hits]
+    """The report as text: the plan (one line per method, then its call sites), the summary,
+    then what was left out, skipped or unreadable (one line per path)."""
+    plans = report.plans()
+    lines = render_plan(plans)
     files_with_hits = len({h.path for h in report.hits})
-    if lines:
-        lines.append("")
+    dynamic = sum(p.dynamic is not None for p in plans)
+    names = f" and {dynamic} dynamic name(s)" if dynamic else ""
     lines.append(
-        f"{len(report.hits)} legacy call(s) in {files_with_hits} file(s); "
-        f"{report.files_scanned} file(s) scanned."
+        f"{len(report.hits)} legacy call(s) in {files_with_hits} file(s) to "
+        f"{len(plans) - dynamic} method(s){names}; {report.files_scanned} file(s) scanned."
     )
-    if report.hits:
-        lines.append("By method:")
-        width = max(len(m) for m in report.by_method())
-        statuses = {h.method: h.status for h in report.hits}
-        lines += [
-            f"  {method:<{width}}  {count:>5}  {statuses[method]}"
-            for method, count in report.by_method().items()
-        ]
-    lines.append("By status:")
-    lines += [f"  {status:<11}  {count:>5}" for status, count in report.by_status().items()]
+    by_status = ", ".join(f"{n} {s}" for s, n in report.by_status().items())
+    lines.append(f"By status (calls): {by_status}.")
+    if report.left_out:
+        sites = ", ".join(f"{h.path}:{h.line}" for h in report.left_out)
+        lines.append(
+            f"Left out {len(report.left_out)} getApiForUsername call(s), {_DISCOVERY_NOTE}: {sites}"
+        )
     if report.skipped:
         reasons = Counter(reason for _, reason in report.skipped)
         shown = ", ".join(f"{n} {reason}" for reason, n in sorted(reasons.items()))
         lines.append(f"Skipped {len(report.skipped)} file(s): {shown}.")
-    if report.errors:
-        lines.append(f"Could not read {len(report.errors)} path(s):")
-        lines += [f"  {path}: {error}" for path, error in report.errors]
+    lines += [f"could not read {path}: {error}" for path, error in report.errors]
     return "\n".join(lines) + "\n"
 
 
+def _check_routes_out(target: str, force: bool) -> Path:
+    """The routes file to write, refused before any scanning if it would fail or overwrite."""
+    path = Path(target)
+    if path.suffix != ".toml":
+        # Routes.from_file reads anything but *.toml as JSON.
+        raise UsageError(f"--routes-out needs a .toml file name, not {target}")
+    if path.exists() and not force:
+        raise UsageError(f"{target} exists; pass --force to overwrite it")
+    if path.is_dir():
+        raise UsageError(f"{target} is a directory")
+    return path
+
+
+def _write_routes(path: Path, text: str, force: bool) -> None:
+    try:
+        # "x" fails if the file appeared since the check; only --force overwrites.
+        with path.open("w" if force else "x", encoding="utf-8") as handle:
+            handle.write(text)
+    except FileExistsError:
+        raise UsageError(f"{path} exists; pass --force to overwrite it") from None
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {_strerror(exc)}") from None
+
+
 def cmd_scan(args: argparse.Namespace) -> int:
-    """Scan a codebase for legacy Nutshell JSON-RPC calls and report each with its status."""
+    """Scan a codebase for legacy Nutshell JSON-RPC calls; report each call site with its
+    method's plan, and write a starting routes file with ``--routes-out``."""
+    routes_out = _check_routes_out(args.routes_out, args.force) if args.routes_out else None
     report = scan_paths(args.paths)
+    if routes_out is not None:
+        _write_routes(routes_out, routes_toml(report.plans(), len(report.hits)), args.force)
     if args.format == "json":
         out(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
     else:
-        sys.stdout.write(_render_scan(report))
+        text = _render_scan(report)
+        if routes_out is not None:
+            methods = len({h.method for h in report.hits if not h.dynamic})
+            text += f"Wrote starting routes for {methods} method(s) to {routes_out}.\n"
+        sys.stdout.write(text)
         sys.stdout.flush()
     return 0
 
@@ -285,8 +299,18 @@ def cmd_scan(args: argparse.Namespace) -> int:
 def register(commands: Any) -> None:
     """Add the ``scan`` subcommand to the parser's subcommands."""
     scan_cmd = commands.add_parser(
-        "scan", help="find legacy Nutshell JSON-RPC calls in source files"
+        "scan",
+        help="find legacy Nutshell JSON-RPC calls in source files and plan their move",
+        description="Find legacy JSON-RPC calls; say per method whether it can move to REST now.",
     )
     scan_cmd.add_argument("paths", nargs="+", metavar="PATH", help="files or directories")
     scan_cmd.add_argument("--format", choices=("text", "json"), default="text")
+    scan_cmd.add_argument(
+        "--routes-out",
+        metavar="FILE",
+        help="write a starting routes file (TOML, FILE must end in .toml) for the methods found",
+    )
+    scan_cmd.add_argument(
+        "--force", action="store_true", help="let --routes-out overwrite an existing file"
+    )
     scan_cmd.set_defaults(handler=cmd_scan)

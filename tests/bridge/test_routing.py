@@ -12,7 +12,7 @@ import responses
 
 import bridge
 from bridge import NutshellAPI as BridgeAPI
-from bridge.matrix import END, START, embed, matrix, to_markdown
+from bridge.matrix import DOC_PATH, END, START, embed, matrix, to_markdown
 from bridge.publish import MemoryPublisher
 from bridge.registry import Difference, Registry, Status, Translator
 from bridge.routes import ENV_VAR, Mode, Routes
@@ -24,7 +24,7 @@ from nutshell_rpc import NutshellAPI as RpcAPI
 from nutshell_rpc._legacy import LegacyMethods
 
 ENDPOINT = "https://app.nutshell.com/api/v1/json"
-README = Path(__file__).resolve().parents[2] / "README.md"
+MATRIX_DOC = Path(__file__).resolve().parents[2] / DOC_PATH
 
 
 # -- routes ------------------------------------------------------------------------------------
@@ -142,10 +142,10 @@ def test_matrix_is_generated_from_the_registry() -> None:
     assert "deleteActivity" in table
 
 
-def test_the_readme_embeds_the_current_matrix() -> None:
-    readme = README.read_text(encoding="utf-8")
-    assert START in readme and END in readme
-    assert embed(readme) == readme, "run: python -m bridge.matrix --write README.md"
+def test_the_docs_embed_the_current_matrix() -> None:
+    document = MATRIX_DOC.read_text(encoding="utf-8")
+    assert START in document and END in document
+    assert embed(document) == document, f"run: python -m bridge.matrix --write {DOC_PATH}"
 
 
 # -- the facade ------------------------------------------------------------------------------------

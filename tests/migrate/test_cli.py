@@ -270,19 +270,30 @@ def test_scan_json_counts_per_method_and_status(
     assert len(data["skipped"]) == 2
     assert len(data["errors"]) == 1
     hit = data["hits"][0]
-    assert set(hit) == {"path", "line", "column", "method", "status", "form"}
+    assert set(hit) == {
+        "path",
+        "line",
+        "column",
+        "method",
+        "status",
+        "form",
+        "candidates",
+        "access",
+        "modes",
+        "can_move",
+        "verdict",
+    }
 
 
 def test_scan_text_report(tree: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["scan", str(tree)]) == 0
     out = capsys.readouterr().out
-    assert (
-        f"{tree / 'src' / 'app.py'}:4:13: findLeads ({REGISTRY['findLeads'].status.value})" in out
-    )
-    assert "14 legacy call(s) in 3 file(s); 3 file(s) scanned." in out
-    assert re.search(r"^  getLead\s+3\s+\w+$", out, re.MULTILINE)
+    assert f"      {tree / 'src' / 'app.py'}:4:13\n" in out
+    assert "14 legacy call(s) in 3 file(s) to 11 method(s); 3 file(s) scanned." in out
+    # One line per method with its verdict, then its call sites.
+    assert re.search(r"^  getLead \(read, partial; modes: [^)]*\): yes, after checking", out, re.M)
     assert "Skipped 2 file(s): 1 binary, 1 too large." in out
-    assert "Could not read 1 path(s):" in out
+    assert f"could not read {tree / 'broken.py'}: No such file or directory" in out
 
 
 def test_scan_counts_each_file_once_and_reads_named_files(tree: Path, tmp_path: Path) -> None:
