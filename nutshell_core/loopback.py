@@ -35,6 +35,12 @@ or ``%2F`` inside one path segment.
 
 An application raises :class:`DropConnection` to close the connection without answering (the
 emulator's injected "connection reset" fault).
+
+TLS is opt-in: given an :class:`ssl.SSLContext` (server side), each accepted connection is
+wrapped and its handshake done by the worker that serves it, bounded by ``idle_timeout``, so a
+client that stalls mid-handshake holds one worker for a bounded time and never the accepting
+thread. ``wsgi.url_scheme`` is then ``https``. A connection refused because the queue is full
+is closed without the plain-text 503, which a TLS client could not read anyway.
 """
 
 from __future__ import annotations
@@ -44,6 +50,7 @@ import io
 import logging
 import re
 import socket
+import ssl
 import sys
 import threading
 import time
@@ -195,12 +202,14 @@ class LoopbackServer:
         limits: ServerLimits | None = None,
         error_renderer: ErrorRenderer = plain_error,
         name: str = "loopback-http",
+        ssl_context: ssl.SSLContext | None = None,
     ) -> None:
         if not is_loopback_host(host):
             raise UsageError(f"the server only listens on loopback addresses, not {host!r}")
         self._host = host.strip().strip("[]")
         self._port = port
         self.limits = limits if limits is not None else ServerLimits()
+        self._tls = ssl_context
         self._render = error_renderer
         self._name = name
         self._app: WsgiApp | None = None
@@ -292,7 +301,11 @@ class LoopbackServer:
                 self._reject(conn)
 
     def _reject(self, conn: socket.socket) -> None:
-        # Answered from the accepting thread, so it must not wait on the client.
+        # Answered from the accepting thread, so it must not wait on the client (nor on a TLS
+        # handshake: a TLS connection is closed unanswered).
+        if self._tls is not None:
+            _close(conn)
+            return
         with contextlib.suppress(OSError):
             conn.settimeout(1.0)
             conn.sendall(self._refusal(503, "Server busy, try again"))
@@ -319,7 +332,38 @@ class LoopbackServer:
 
     # -- one connection --------------------------------------------------------------------------
 
+    def _handshake(self, conn: socket.socket) -> ssl.SSLSocket | None:
+        """``conn`` wrapped in TLS after a handshake bounded by ``idle_timeout``, or None."""
+        assert self._tls is not None
+        try:
+            tls = self._tls.wrap_socket(conn, server_side=True, do_handshake_on_connect=False)
+        except (OSError, ValueError):
+            log.debug("could not start TLS on a connection", exc_info=True)
+            return None
+        try:
+            tls.settimeout(self.limits.idle_timeout)
+            tls.do_handshake()
+        except (OSError, ValueError):
+            # ssl.SSLError is an OSError: a client that does not trust the certificate, or
+            # speaks plain http to the TLS port, is routine, not a server failure.
+            log.debug("TLS handshake failed", exc_info=True)
+            _close(tls)
+            return None
+        return tls
+
     def _serve_connection(self, conn: socket.socket) -> None:
+        if self._tls is not None:
+            tls = self._handshake(conn)
+            if tls is None:
+                return
+            try:
+                self._serve_request(tls)
+            finally:
+                _close(tls)
+            return
+        self._serve_request(conn)
+
+    def _serve_request(self, conn: socket.socket) -> None:
         limits = self.limits
         reader = _Reader(conn)
         body_read = False
@@ -443,7 +487,7 @@ class LoopbackServer:
             "REMOTE_ADDR": str(peer[0]),
             "CONTENT_LENGTH": str(len(request.body)),
             "wsgi.version": (1, 0),
-            "wsgi.url_scheme": "http",
+            "wsgi.url_scheme": "http" if self._tls is None else "https",
             "wsgi.input": io.BytesIO(request.body),
             "wsgi.errors": sys.stderr,
             "wsgi.multithread": True,
@@ -552,10 +596,19 @@ def serving(
     limits: ServerLimits | None = None,
     error_renderer: ErrorRenderer = plain_error,
     name: str = "loopback-http",
+    ssl_context: ssl.SSLContext | None = None,
 ) -> Iterator[tuple[str, int]]:
-    """Serve the application ``app_for(bound_host, bound_port)`` builds until the block ends."""
+    """Serve the application ``app_for(bound_host, bound_port)`` builds until the block ends.
+
+    ``ssl_context`` (a server-side context) serves https instead of plain http.
+    """
     server = LoopbackServer(
-        host=host, port=port, limits=limits, error_renderer=error_renderer, name=name
+        host=host,
+        port=port,
+        limits=limits,
+        error_renderer=error_renderer,
+        name=name,
+        ssl_context=ssl_context,
     )
     try:
         bound = server.open()

@@ -8,7 +8,17 @@ the routes move methods to REST one at a time while the integration stays untouc
 * :class:`BridgeBackend` is the :class:`~nutshell_rpc.server.RpcBackend` the protocol handling
   of :class:`~nutshell_rpc.server.RpcServer` dispatches to;
 * :func:`serve` runs it on a loopback address with the shared loopback server
-  (:mod:`nutshell_core.loopback`), which the emulator's ``serve()`` uses too.
+  (:mod:`nutshell_core.loopback`), which the emulator's ``serve()`` uses too; over https when
+  given an :class:`ssl.SSLContext`, as clients that build ``https://`` URLs from discovery need.
+
+Every call is logged as one INFO line on the ``nutshell_migrate.proxy.access`` logger::
+
+    POST getLead route=shadow outcome=ok status=200 ms=12.3 caller=1a2b3c4d
+
+``caller`` is the first 8 hex digits of the credential digest (never the key, never the
+params): enough to tell integrations apart, useless for recovering a key. The same fields are
+on the record as ``extra`` attributes (``rpc_method``, ``route``, ``outcome``, ``status``,
+``duration_ms``, ``caller``) for structured handlers.
 
 Credentials are never logged, printed or kept in a readable cache key: clients are cached by a
 digest of the credential pair, and a pair the upstream rejects is dropped from the cache.
@@ -17,19 +27,23 @@ digest of the credential pair, and a pair the upstream rejects is dropped from t
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import logging
+import ssl
 import threading
+import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Final
 
 import attrs
 
 from bridge.api import NutshellAPI
+from bridge.experiment import Publisher
 from bridge.routes import Routes
-from nutshell_core.catalog import RpcMethod
+from nutshell_core.catalog import RPC_METHODS, RpcMethod
 from nutshell_core.errors import (
     AuthenticationError,
     ConfigurationError,
@@ -41,10 +55,12 @@ from nutshell_core.errors import (
 )
 from nutshell_core.errors import TimeoutError as UpstreamTimeout
 from nutshell_core.loopback import ServerLimits, serving
+from nutshell_core.strict_json import JsonInputError, loads_request
 from nutshell_core.transport import check_url_is_safe, is_loopback_host
-from nutshell_rpc.server import RpcBackend, RpcServer
+from nutshell_rpc.server import RpcBackend, RpcServer, parse_basic_auth
 
 __all__ = [
+    "ACCESS_LOGGER",
     "DISCOVERY_PATH",
     "RPC_PATH",
     "BridgeBackend",
@@ -55,6 +71,10 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+
+#: The logger of the one-line-per-call access log.
+ACCESS_LOGGER: Final = "nutshell_migrate.proxy.access"
+access_log = logging.getLogger(ACCESS_LOGGER)
 
 RPC_PATH = "/api/v1/json"
 DISCOVERY_PATH = "/v1/json"
@@ -85,6 +105,17 @@ def _digest(username: str, api_key: str) -> bytes:
     return hashlib.sha256(len(user).to_bytes(8, "big") + user + key).digest()
 
 
+def caller_tag(authorization: str | None) -> str:
+    """A short, non-reversible tag for the caller: 8 hex digits of the credential digest.
+
+    ``-`` when the request carries no Basic credentials (discovery, the SMD).
+    """
+    credentials = parse_basic_auth(authorization)
+    if credentials is None:
+        return "-"
+    return _digest(*credentials).hex()[:8]
+
+
 class BridgeBackend(RpcBackend):
     """Answers JSON-RPC calls with a per-caller :class:`bridge.NutshellAPI`.
 
@@ -106,6 +137,7 @@ class BridgeBackend(RpcBackend):
         api_factory: ApiFactory | None = None,
         lean: bool = False,
         legacy_reference: bool | None = None,
+        publishers: Sequence[Publisher] = (),
     ) -> None:
         if max_clients < 1:
             raise ConfigurationError("max_clients must be at least 1")
@@ -119,6 +151,8 @@ class BridgeBackend(RpcBackend):
         self._max_clients = max_clients
         self._lean = lean
         self._legacy_reference = legacy_reference
+        # Shared by every caller's bridge: the shadow log is one file for the whole proxy.
+        self._publishers = tuple(publishers)
         self._factory = api_factory or self._bridge_api
         self._clients: OrderedDict[bytes, BridgePrincipal] = OrderedDict()
         self._lock = threading.Lock()
@@ -135,6 +169,7 @@ class BridgeBackend(RpcBackend):
             routes=self.routes,
             lean=self._lean,
             legacy_reference=self._legacy_reference,
+            publishers=self._publishers,
         )
 
     # -- RpcBackend ----------------------------------------------------------------------------
@@ -224,27 +259,118 @@ def _json_error(
     return [payload]
 
 
-class ProxyApp:
-    """The WSGI application: the JSON-RPC endpoint and discovery, nothing else."""
+def _rpc_method_of(http_method: str, body: bytes) -> str:
+    """The catalog method a request calls, for the access log; never caller-chosen text."""
+    if http_method.upper() != "POST":
+        return "-"
+    try:
+        data = loads_request(body)
+    except JsonInputError:
+        return "-"
+    if isinstance(data, list):
+        return "batch"
+    name = data.get("method") if isinstance(data, dict) else None
+    # Only catalog names are logged: an unknown "method" is whatever the caller typed.
+    return name if isinstance(name, str) and name in RPC_METHODS else "-"
 
-    def __init__(self, server: RpcServer, *, max_body: int = MAX_BODY) -> None:
+
+def _outcome(status: int, chunks: Sequence[bytes]) -> str:
+    """``ok``, or ``error:<JSON-RPC code>`` read from the answer."""
+    if status < 400:
+        return "ok"
+    try:
+        code = json.loads(b"".join(chunks))["error"]["code"]
+    except (ValueError, TypeError, KeyError):
+        return f"error:{status}"
+    return f"error:{code}" if isinstance(code, int) else f"error:{status}"
+
+
+_HTTP_METHODS: Final = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
+class ProxyApp:
+    """The WSGI application: the JSON-RPC endpoint and discovery, nothing else.
+
+    Every request to either path is logged on :data:`ACCESS_LOGGER` (see the module docstring);
+    ``routes`` names the route mode in that line.
+    """
+
+    def __init__(
+        self, server: RpcServer, *, max_body: int = MAX_BODY, routes: Routes | None = None
+    ) -> None:
         self._server = server
         self._max_body = max_body
+        self._routes = routes
 
     def __call__(
         self, environ: Mapping[str, Any], start_response: Callable[..., Any]
     ) -> Iterable[bytes]:
         """Answer one request."""
+        started = time.perf_counter()
         path = (environ.get("PATH_INFO") or "/").rstrip("/") or "/"
         if path not in (RPC_PATH, DISCOVERY_PATH):
             return _json_error(start_response, "404 Not Found", 404, "Not Found")
+        http_method = str(environ.get("REQUEST_METHOD") or "GET").upper()
+        if http_method not in _HTTP_METHODS:
+            http_method = "-"  # any token is a valid request method; log only known ones
+        caller = caller_tag(environ.get("HTTP_AUTHORIZATION"))
         try:
             length = int(environ.get("CONTENT_LENGTH") or 0)
         except ValueError:
-            return _json_error(start_response, "400 Bad Request", -32600, "Invalid Request")
-        if length > self._max_body:
+            length = -1
+        if not 0 <= length <= self._max_body:
+            status, code = (400, -32600) if length < 0 else (413, -32600)
+            self._log(http_method, "-", f"error:{code}", status, started, caller)
+            if length < 0:
+                return _json_error(start_response, "400 Bad Request", -32600, "Invalid Request")
             return _json_error(start_response, "413 Content Too Large", -32600, "Request too large")
-        return self._server.wsgi(environ, start_response)
+        # The loopback server hands over the whole body; it is read here once, to name the
+        # method in the access log, and handed on to the protocol handling unchanged.
+        body = environ["wsgi.input"].read(length) if length else b""
+        method = _rpc_method_of(http_method, body)
+        seen: list[int] = []
+
+        def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            seen.append(int(status.split(" ", 1)[0]))
+            return start_response(status, headers, exc_info)
+
+        chunks = list(self._server.wsgi({**environ, "wsgi.input": io.BytesIO(body)}, capture))
+        status = seen[-1] if seen else 500
+        self._log(http_method, method, _outcome(status, chunks), status, started, caller)
+        return chunks
+
+    def _route(self, method: str) -> str:
+        if method == "getApiForUsername":
+            return "discovery"  # answered by the proxy itself, never forwarded
+        if method not in RPC_METHODS or self._routes is None:
+            return "-"
+        return self._routes.mode_for(method).value
+
+    def _log(
+        self, http_method: str, method: str, outcome: str, status: int, started: float, caller: str
+    ) -> None:
+        if not access_log.isEnabledFor(logging.INFO):
+            return
+        route = self._route(method)
+        duration_ms = round((time.perf_counter() - started) * 1000, 1)
+        access_log.info(
+            "%s %s route=%s outcome=%s status=%d ms=%.1f caller=%s",
+            http_method,
+            method,
+            route,
+            outcome,
+            status,
+            duration_ms,
+            caller,
+            extra={
+                "rpc_method": method,
+                "route": route,
+                "outcome": outcome,
+                "status": status,
+                "duration_ms": duration_ms,
+                "caller": caller,
+            },
+        )
 
 
 @attrs.frozen
@@ -287,13 +413,18 @@ def serve(
     lean: bool = False,
     legacy_reference: bool | None = None,
     limits: ServerLimits | None = None,
+    ssl_context: ssl.SSLContext | None = None,
+    publishers: Sequence[Publisher] = (),
 ) -> Iterator[ProxyUrls]:
     """Serve the proxy on a loopback address until the ``with`` block ends.
 
     Only loopback is allowed: the proxy forwards whatever credentials it receives, and plain
     http off this machine would expose them. The server is :mod:`nutshell_core.loopback`
     (body size, timeouts, a fixed worker pool); ``limits`` overrides its defaults, and its
-    ``max_body`` defaults to :data:`MAX_BODY`.
+    ``max_body`` defaults to :data:`MAX_BODY`. ``ssl_context`` (see :mod:`nutshell_migrate.tls`)
+    serves https, and discovery then answers the ``host:port`` clients build
+    ``https://host:port/api/v1/json`` from. ``publishers`` get every shadow comparison (e.g.
+    :class:`bridge.publish.ShadowLogPublisher`).
     """
     if not is_loopback_host(host):
         raise UsageError(f"the proxy only listens on loopback addresses, not {host!r}")
@@ -313,8 +444,9 @@ def serve(
             max_clients=max_clients,
             lean=lean,
             legacy_reference=legacy_reference,
+            publishers=publishers,
         )
-        return ProxyApp(RpcServer(backend), max_body=server_limits.max_body)
+        return ProxyApp(RpcServer(backend), max_body=server_limits.max_body, routes=backend.routes)
 
     server_limits = limits if limits is not None else ServerLimits(max_body=MAX_BODY)
     try:
@@ -325,8 +457,10 @@ def serve(
             limits=server_limits,
             error_renderer=_server_error,
             name="bridge-proxy",
+            ssl_context=ssl_context,
         ) as (bound_host, bound_port):
-            yield ProxyUrls(base=f"http://{_netloc(bound_host, bound_port)}")
+            scheme = "http" if ssl_context is None else "https"
+            yield ProxyUrls(base=f"{scheme}://{_netloc(bound_host, bound_port)}")
     finally:
         if backend is not None:
             backend.close()

@@ -1,17 +1,101 @@
-"""``nutshell-migrate proxy``: a local JSON-RPC endpoint answering legacy calls via the bridge."""
+"""``nutshell-migrate proxy``: a local JSON-RPC endpoint answering legacy calls via the bridge.
+
+Besides the routes, the command sets up what the proxy needs to stand in for Nutshell in front
+of unmodified clients: TLS on loopback (``--tls`` generates a certificate, ``--tls-cert`` and
+``--tls-key`` use one), the shadow log (``--shadow-log FILE``, checked at start), and logging to
+stderr at ``--log-level`` with one access line per call. See ``docs/proxy.md``.
+"""
 
 from __future__ import annotations
 
 import argparse
-from contextlib import ExitStack
+import logging
+import ssl
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
 from typing import Any
 
+from bridge.publish import ShadowLogPublisher
 from bridge.routes import Routes, calls_rpc_beside_rest
-from nutshell_migrate import arguments, proxy
+from nutshell_core.errors import ConfigurationError, UsageError
+from nutshell_migrate import arguments, proxy, tls
 from nutshell_migrate.serving import enter_server, require_loopback, run_until_stopped
-from nutshell_migrate.terminal import out
+from nutshell_migrate.terminal import PROG, err, out
 
 __all__ = ["register"]
+
+LOG_LEVELS = ("debug", "info", "warning", "error")
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+class _UtcFormatter(logging.Formatter):
+    """ISO 8601 times in UTC with milliseconds: ``2026-12-06T04:22:10.123Z``."""
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+        """The record's time in UTC; ``datefmt`` is ignored."""
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
+        return f"{stamp}.{int(record.msecs):03d}Z"
+
+
+@contextmanager
+def _logging_to_stderr(level_name: str) -> Iterator[None]:
+    """Log records at ``level_name`` and above to stderr while the proxy runs."""
+    level = logging.getLevelName(level_name.upper())
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setLevel(level)
+    handler.setFormatter(_UtcFormatter(LOG_FORMAT))
+    root = logging.getLogger()
+    previous = root.level
+    # Only ever lowered: a host application (or a test) that already logs more keeps doing so.
+    if root.getEffectiveLevel() > level:
+        root.setLevel(level)
+    root.addHandler(handler)
+    try:
+        yield
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(previous)
+
+
+def _shadow_log(args: argparse.Namespace) -> ShadowLogPublisher | None:
+    """The shadow-log publisher, its file proven writable now rather than on the first call."""
+    if args.shadow_log is None:
+        if args.shadow_values:
+            raise UsageError("--shadow-values needs --shadow-log FILE")
+        return None
+    path = Path(args.shadow_log)
+    if path.is_dir():
+        raise ConfigurationError(f"the shadow log {path} is a directory, not a file")
+    try:
+        # Appending nothing creates the file (or proves an existing one writable).
+        with path.open("a", encoding="utf-8"):
+            pass
+    except OSError as exc:
+        raise ConfigurationError(
+            f"cannot write the shadow log {path}: {exc.strerror or exc}"
+        ) from None
+    return ShadowLogPublisher(path, values=args.shadow_values)
+
+
+def _tls(args: argparse.Namespace) -> tuple[ssl.SSLContext | None, str]:
+    """The server's TLS context (None for plain http) and the banner's description of it."""
+    given = args.tls_cert is not None or args.tls_key is not None
+    if given and (args.tls_cert is None or args.tls_key is None):
+        raise UsageError("--tls-cert and --tls-key go together")
+    if args.tls_dir is not None and (given or not args.tls):
+        raise UsageError("--tls-dir is where --tls writes its certificate; use it with --tls")
+    if given:
+        context = tls.server_context(args.tls_cert, args.tls_key)
+        return context, f"certificate {args.tls_cert} (given)"
+    if not args.tls:
+        return None, "off (plain http)"
+    files = tls.self_signed(args.tls_dir)
+    how = "generated" if files.generated else "reused"
+    context = tls.server_context(files.cert, files.key)
+    return context, f"certificate {files.cert} ({how}; clients trust this file)"
 
 
 def _describe_routes(routes: Routes) -> str:
@@ -36,7 +120,11 @@ def cmd_proxy(args: argparse.Namespace) -> int:
     """Serve a local JSON-RPC endpoint answering legacy calls through the bridge."""
     require_loopback(args.listen_host, "proxy")
     routes = Routes.from_file(args.routes) if args.routes else Routes.from_env()
+    # Everything that can be wrong with the options fails here, before anything listens.
+    shadow_log = _shadow_log(args)
+    ssl_context, tls_text = _tls(args)
     with ExitStack() as stack:
+        stack.enter_context(_logging_to_stderr(args.log_level))
         urls = enter_server(
             stack,
             proxy.serve(
@@ -47,6 +135,8 @@ def cmd_proxy(args: argparse.Namespace) -> int:
                 routes=routes,
                 lean=args.lean,
                 legacy_reference=args.legacy_reference,
+                ssl_context=ssl_context,
+                publishers=() if shadow_log is None else (shadow_log,),
             ),
             f"{args.listen_host}:{args.listen_port}",
         )
@@ -54,16 +144,39 @@ def cmd_proxy(args: argparse.Namespace) -> int:
         upstream_rest = args.upstream_rest or (
             "beside the RPC endpoint" if args.upstream_rpc else "https://app.nutshell.com/rest"
         )
+        api_host = urls.base.split("://", 1)[1]
+        if ssl_context is None:
+            err(
+                f"{PROG} proxy: warning: plain http; clients that build https:// URLs from "
+                f"discovery (the PHP, Python and Ruby clients) need --tls, or their endpoint "
+                f"set to {urls.rpc} directly"
+            )
         out("Nutshell JSON-RPC bridge proxy running (Ctrl-C to stop)")
         out(f"  rpc:           {urls.rpc}")
         out(f"  discovery:     {urls.discovery}")
+        out(f"  api host:      {api_host} (what discovery answers)")
+        out(f"  tls:           {tls_text}")
         out(f"  upstream rpc:  {upstream_rpc}")
         out(f"  upstream rest: {upstream_rest}")
         out(f"  routes:        {_describe_routes(routes)}")
         out(f"  results:       {_describe_results(args, routes)}")
+        out(f"  shadow log:    {_describe_shadow_log(shadow_log, routes)}")
+        out(
+            f"  logs:          stderr, level {args.log_level} "
+            f"(one access line per call on {proxy.ACCESS_LOGGER})"
+        )
         out("  callers authenticate with their own Nutshell email and API key (Basic auth)")
         run_until_stopped(args.run_seconds)
     return 0
+
+
+def _describe_shadow_log(publisher: ShadowLogPublisher | None, routes: Routes) -> str:
+    if publisher is None:
+        return "off (--shadow-log FILE records shadow comparisons)"
+    values = "full values" if publisher.values else "differences only"
+    shadowing = routes.default.shadows or any(m.shadows for m in routes.modes.values())
+    note = "" if shadowing else "; no route shadows, so it stays empty"
+    return f"{publisher.path} (one JSON line per comparison, {values}{note})"
 
 
 def register(commands: Any) -> None:
@@ -99,6 +212,37 @@ def register(commands: Any) -> None:
         default=None,
         help="read reference data REST lacks (teams, old records' times) from the JSON-RPC "
         "API once per cache period (default: on when a route uses rest-fallback or shadow)",
+    )
+    tls_group = proxy_cmd.add_argument_group("TLS (clients that discover the proxy need https)")
+    tls_group.add_argument(
+        "--tls",
+        action="store_true",
+        help="serve https with a self-signed certificate for localhost/127.0.0.1/::1, generated "
+        "once (or reused) and its path printed so clients can trust it",
+    )
+    tls_group.add_argument(
+        "--tls-dir",
+        metavar="DIR",
+        help="where --tls keeps its certificate and key (default: a per-user state directory)",
+    )
+    tls_group.add_argument("--tls-cert", metavar="FILE", help="serve https with this certificate")
+    tls_group.add_argument("--tls-key", metavar="FILE", help="the private key of --tls-cert")
+    log_group = proxy_cmd.add_argument_group("logs")
+    log_group.add_argument(
+        "--shadow-log",
+        metavar="FILE",
+        help="append one JSON line per shadow comparison to FILE (checked at start)",
+    )
+    log_group.add_argument(
+        "--shadow-values",
+        action="store_true",
+        help="keep both full results in the shadow log (large; may hold customer data)",
+    )
+    log_group.add_argument(
+        "--log-level",
+        choices=LOG_LEVELS,
+        default="info",
+        help="what is logged to stderr (default: info, one access line per call)",
     )
     proxy_cmd.add_argument(
         "--run-seconds", type=arguments.seconds, metavar="SECONDS", help="stop after SECONDS"

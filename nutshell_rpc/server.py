@@ -32,12 +32,22 @@ from nutshell_core.catalog import RPC_METHODS, RpcMethod
 from nutshell_core.errors import APIError, NutshellError, UsageError
 from nutshell_core.strict_json import JsonInputError, loads_request
 
-__all__ = ["ASSUMPTIONS", "RpcBackend", "RpcReply", "RpcServer", "parse_basic_auth"]
+__all__ = [
+    "ASSUMPTIONS",
+    "BATCH_REFUSED",
+    "RpcBackend",
+    "RpcReply",
+    "RpcServer",
+    "parse_basic_auth",
+]
 
 log = logging.getLogger(__name__)
 
 ASSUMPTIONS: Mapping[str, str] = {
-    "batch": "A JSON array body is answered as -32600 Invalid Request: no source shows batches.",
+    "batch": (
+        "A JSON array body is answered as -32600 Invalid Request (HTTP 400, id null, error.data "
+        "saying batches are not supported): no source documents or uses batches."
+    ),
     "invalid-request-status": "-32600 and -32602 are sent with HTTP 400 (unrecorded).",
     "parse-error": "Unparsable JSON is answered -32700 Parse error, HTTP 400, id null.",
     "strict-json": (
@@ -45,8 +55,14 @@ ASSUMPTIONS: Mapping[str, str] = {
         "objects are answered -32700 Parse error (HTTP 400) too, the reason in error.data."
     ),
     "not-found-status": "A missing record is HTTP 404 with code 404 (unrecorded).",
-    "notification": "A request without an id is answered like any other, with id null.",
+    "notification": (
+        "A request without an id is answered like any other, with id null (not HTTP 204): "
+        "legacy clients always send an id and read the body."
+    ),
 }
+
+#: ``error.data`` of the answer to a batch (a JSON array body): why it is refused, what to do.
+BATCH_REFUSED = "batch requests (a JSON array body) are not supported: send one call per request"
 
 _STATUS_FOR_CODE = {-32600: 400, -32602: 400, -32700: 400, -32601: 404, -32603: 500}
 
@@ -166,6 +182,8 @@ class RpcServer:
             data = loads_request(body)
         except JsonInputError as exc:
             raise _Failure(400, -32700, "Parse error", str(exc)) from None
+        if isinstance(data, list):
+            raise _Failure(400, -32600, "Invalid Request", BATCH_REFUSED)
         if not isinstance(data, dict):
             raise _Failure(400, -32600, "Invalid Request")
         if not isinstance(data.get("method"), str):

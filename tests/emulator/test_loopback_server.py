@@ -12,17 +12,19 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 import requests
 
 from bridge.routes import Routes
 from nutshell_core.errors import ConfigurationError, UsageError
-from nutshell_core.loopback import LoopbackServer, ServerLimits
+from nutshell_core.loopback import LoopbackServer, ServerLimits, serving
 from nutshell_emulator.emulator import DEFAULT_API_KEY, DEFAULT_EMAIL, Emulator, EmulatorUrls
 from nutshell_emulator.faults import Fault
-from nutshell_migrate import proxy
+from nutshell_migrate import proxy, tls
 
 AUTH = (DEFAULT_EMAIL, DEFAULT_API_KEY)
 #: Short enough that a test waiting on a timeout takes well under a second.
@@ -381,3 +383,31 @@ def test_the_proxy_refuses_the_same_inputs(proxy_port: int) -> None:
     assert status == 400 and json.loads(body)["error"]["code"] == -32700
     status, body = _post(port, "/api/v1/json", b'{"method": "getLead", "params": ["\\ud800"]}')
     assert status == 400 and json.loads(body)["error"]["code"] == -32700
+
+
+# -- TLS (opt-in; the proxy's --tls) ------------------------------------------------------------
+
+
+def test_tls_is_opt_in_and_a_stalled_handshake_holds_no_one_up(tmp_path: Path) -> None:
+    files = tls.self_signed(tmp_path)
+
+    def app_for(host: str, port: int) -> Any:
+        def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+            start_response("200 OK", [("Content-Type", "text/plain")])
+            return [environ["wsgi.url_scheme"].encode()]
+
+        return app
+
+    one_worker = attrs.evolve(LIMITS, workers=1)
+    context = tls.server_context(files.cert, files.key)
+    with serving(app_for, limits=one_worker, ssl_context=context) as (_, port):
+        # A client that connects and never starts the handshake holds the only worker until
+        # idle_timeout; the verified client behind it is answered after that, not never.
+        with socket.create_connection(("127.0.0.1", port), timeout=WAIT):
+            answer = requests.get(
+                f"https://127.0.0.1:{port}/", verify=str(files.cert), timeout=WAIT
+            )
+        assert (answer.status_code, answer.text) == (200, "https")
+        # Plain http on the TLS port is closed without an answer.
+        status, body, _ = _exchange(port, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert (status, body) == (None, b"")
