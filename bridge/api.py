@@ -315,7 +315,7 @@ class NutshellAPI(LegacyMethods, TypedFace):
             timeout=self._shadow_timeout,
             context={"method": row.name, "route": "shadow-rest" if rest_first else "shadow"},
         )
-        experiment.use(control)
+        experiment.use(control, name="rest" if rest_first else "rpc")
         if translator.supported:
             experiment.try_(candidate, name="rpc" if rest_first else "rest")
         for glob in from_differences(translator.differences):
@@ -324,7 +324,8 @@ class NutshellAPI(LegacyMethods, TypedFace):
             experiment.publish(self._masking(publisher))
         return experiment.run()
 
-    def _mask(self, text: str) -> str:
+    def mask(self, text: str) -> str:
+        """``text`` without any form of either client's API key (for what a tool writes)."""
         # Both clients' masks: each removes every form of its own key (they may differ).
         return self._rest.transport.mask(self._rpc.transport.mask(text))
 
@@ -332,6 +333,6 @@ class NutshellAPI(LegacyMethods, TypedFace):
         """``publisher`` fed results with the API key masked wherever the server echoed it."""
 
         def publish(result: Result) -> None:
-            publisher(masked(result, self._mask))
+            publisher(masked(result, self.mask))
 
         return publish

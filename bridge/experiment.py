@@ -310,6 +310,7 @@ class Experiment:
         self._cpu_clock = cpu_clock
         self._random = random
         self._control: Callable[[], Any] | None = None
+        self._control_name: str = CONTROL
         self._candidates: dict[str, Callable[[], Any]] = {}
         self._comparator: Callable[[Any, Any], bool] | None = None
         self._error_comparator: Callable[[BaseException, BaseException], bool] = _same_error
@@ -330,16 +331,22 @@ class Experiment:
 
     # --- behaviours -----------------------------------------------------------------------------
 
-    def use(self, fn: Callable[[], Any]) -> Experiment:
-        """Register the control: its value (or exception) is what :meth:`run` gives the caller."""
+    def use(self, fn: Callable[[], Any], name: str = CONTROL) -> Experiment:
+        """Register the control: its value (or exception) is what :meth:`run` gives the caller.
+
+        ``name`` labels its observation (``"rpc"`` for the bridge's shadow route).
+        """
         if self._control is not None:
             raise ConfigurationError(f"experiment {self.name!r} already has a control")
+        if name in self._candidates:
+            raise ConfigurationError(f"experiment {self.name!r}: behaviour {name!r} already exists")
         self._control = fn
+        self._control_name = name
         return self
 
     def try_(self, fn: Callable[[], Any], name: str = "candidate") -> Experiment:
         """Register a candidate under a unique ``name``."""
-        if name == CONTROL or name in self._candidates:
+        if name in (CONTROL, self._control_name) or name in self._candidates:
             raise ConfigurationError(f"experiment {self.name!r}: behaviour {name!r} already exists")
         self._candidates[name] = fn
         return self
@@ -568,7 +575,7 @@ class Experiment:
         candidate_raws: Sequence[tuple[str, _Raw]],
     ) -> Result:
         control = Observation(
-            name=CONTROL,
+            name=self._control_name,
             value=control_raw.value,
             exception=control_raw.exception,
             cleaned_value=self._clean(control_raw),

@@ -18,13 +18,28 @@ import argparse
 from collections.abc import Callable
 
 from nutshell_core.errors import NutshellError
-from nutshell_migrate import emulator_command, matrix_view, proxy_command, scan
+from nutshell_migrate import (
+    __version__,
+    compare_command,
+    emulator_command,
+    matrix_view,
+    proxy_command,
+    report_command,
+    scan,
+)
 from nutshell_migrate.terminal import PROG, err, silence_stdout
 
 __all__ = ["build_parser", "main"]
 
 #: The subcommands, in the order ``--help`` lists them.
-COMMANDS = (matrix_view, scan, emulator_command, proxy_command)
+COMMANDS = (
+    compare_command,
+    report_command,
+    matrix_view,
+    scan,
+    emulator_command,
+    proxy_command,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -33,6 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog=PROG,
         description="Migrate from Nutshell CRM's legacy JSON-RPC API to its REST API.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for command in COMMANDS:
         command.register(commands)
