@@ -27,10 +27,35 @@ def _save_snapshot(emulator: Emulator, path: Path) -> None:
         raise UsageError(f"cannot save the snapshot to {path}: {exc.strerror or exc}") from None
 
 
+def _check_snapshot_path(path: Path) -> None:
+    """Refuse, before serving, a ``--snapshot`` that could not be saved on exit.
+
+    Found only at the end, a bad path would lose everything the emulator's clients did. A
+    file is written and removed where the save writes its temporary copy: that is the one
+    check that asks the file system itself (permission bits say nothing for root, nor for
+    read-only mounts).
+    """
+    if path.is_dir():
+        raise UsageError(f"cannot save the snapshot to {path}: it is a directory")
+    folder = path.parent
+    if not folder.is_dir():
+        problem = "is not a directory" if folder.exists() else "does not exist"
+        raise UsageError(f"cannot save the snapshot to {path}: the folder {folder} {problem}")
+    probe = path.with_name(path.name + ".tmp")
+    try:
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise UsageError(f"cannot save the snapshot to {path}: {exc.strerror or exc}") from None
+
+
 def cmd_emulator(args: argparse.Namespace) -> int:
     """Serve the emulator (JSON-RPC and REST over one store) on loopback until stopped."""
     require_loopback(args.host, "emulator")
     snapshot = Path(args.snapshot) if args.snapshot else None
+    if snapshot is not None:
+        # Before anything runs: an existing file is restored below (a bad one fails there).
+        _check_snapshot_path(snapshot)
     emulator = Emulator()
     try:
         if snapshot is not None and snapshot.exists():
@@ -79,7 +104,8 @@ def register(commands: Any) -> None:
     emu_cmd.add_argument(
         "--snapshot",
         metavar="FILE",
-        help="keep the state in FILE: restored at start when it exists, saved on exit",
+        help="keep the state in FILE: restored at start when it exists, saved on exit "
+        "(checked at start: its folder must exist and be writable)",
     )
     emu_cmd.add_argument(
         "--run-seconds", type=arguments.seconds, metavar="SECONDS", help="stop after SECONDS"
