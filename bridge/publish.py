@@ -359,7 +359,10 @@ def _mask_value(value: Any, mask: Callable[[str], str], depth: int = 0) -> Any:
     if isinstance(value, str):
         return mask(value)
     if depth >= MAX_DEPTH:
-        return value
+        # Publishers write what is this deep as its repr (_to_json), so it is masked as one;
+        # returned as it is, a key echoed this deep would reach the log unmasked.
+        scalar = value is None or isinstance(value, bool | int | float)
+        return value if scalar else mask(repr(value))
     if isinstance(value, Mapping):
         return {
             mask(key) if isinstance(key, str) else key: _mask_value(item, mask, depth + 1)

@@ -86,9 +86,23 @@ def _write_log(path: str, records: Sequence[dict[str, Any]]) -> None:
         raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
+def _check_output(path: str | None) -> None:
+    """Refuse an output path that cannot be written before comparing, not after: a run
+    against a live account takes a while, and its results would be lost."""
+    if path is None:
+        return
+    target = Path(path)
+    if target.is_dir():
+        raise UsageError(f"cannot write {path}: it is a directory")
+    if not target.parent.is_dir():
+        raise UsageError(f"cannot write {path}: no such directory {target.parent}")
+
+
 def cmd_compare(args: argparse.Namespace) -> int:
     """Compare every bridged read (or ``--methods``) through JSON-RPC and through REST."""
     methods = select_methods(_names(args.methods))
+    _check_output(args.report)
+    _check_output(args.log)
     skipped = unsupported(methods)
     with open_target(
         records=args.records, seed=args.seed, timeout=args.timeout, force_emulator=args.emulator
@@ -99,7 +113,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
         plan = plan_calls(
             target.bridge.rpc.call, [m for m in methods if m not in skipped], args.calls
         )
-        with _progress(plan.total, args.format == "text") as advance:
+        # On a terminal only: elsewhere the bar draws nothing but leaves a blank line on stderr.
+        with _progress(plan.total, args.format == "text" and sys.stderr.isatty()) as advance:
             records = compare(target.bridge, plan.calls, timeout=args.timeout, progress=advance)
         source = f"{target.description}, {len(methods)} read methods"
     summary = summarise(records, skipped={**skipped, **plan.skipped}, source=source)

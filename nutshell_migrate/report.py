@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import math
 import statistics
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any, Final, Literal
 
@@ -24,6 +24,7 @@ import attrs
 from rich import box
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from bridge.translators import REGISTRY
 from nutshell_core.catalog import RPC_METHODS
@@ -40,6 +41,7 @@ __all__ = [
     "read_log",
     "skipped_notes",
     "summarise",
+    "summarise_log",
     "table_rows",
     "to_json",
     "total_line",
@@ -127,32 +129,72 @@ def _records_of(value: object) -> list[Record] | None:
     return None
 
 
-def parse_lines(lines: Iterable[str]) -> Log:
-    """The records of ``lines``; blank lines are ignored, anything else unreadable is counted."""
-    records: list[Record] = []
-    total = skipped = 0
+#: A longer line is skipped unparsed (counted as unreadable) and never held whole in memory.
+#: A compact record is under a kilobyte; one written with ``values=True`` holds two results.
+MAX_LINE_CHARS: Final = 16 * 1024 * 1024
+
+
+@attrs.define
+class _Counts:
+    lines: int = 0
+    skipped: int = 0
+
+
+def _parse(lines: Iterable[str], counts: _Counts) -> Iterator[Record]:
+    """The records of ``lines``, one at a time; blank lines are ignored, others counted."""
     for line in lines:
         if not line.strip():
             continue
-        total += 1
+        counts.lines += 1
         try:
             found = _records_of(json.loads(line))
         except (ValueError, RecursionError):
             found = None
         if found is None:
-            skipped += 1
+            counts.skipped += 1
         else:
-            records.extend(found)
-    return Log(records=tuple(records), lines=total, skipped_lines=skipped)
+            yield from found
+
+
+def _bounded_lines(stream: IO[str]) -> Iterator[str]:
+    """The lines of ``stream``, each at most :data:`MAX_LINE_CHARS`; a longer one becomes a
+    line that does not parse (so it is counted as skipped), read past in bounded pieces."""
+    while line := stream.readline(MAX_LINE_CHARS + 1):
+        if len(line) <= MAX_LINE_CHARS or line.endswith("\n"):
+            yield line
+            continue
+        while (rest := stream.readline(MAX_LINE_CHARS)) and not rest.endswith("\n"):
+            pass
+        yield "<line too long>"
+
+
+def parse_lines(lines: Iterable[str]) -> Log:
+    """The records of ``lines``; blank lines are ignored, anything else unreadable is counted."""
+    counts = _Counts()
+    records = tuple(_parse(lines, counts))
+    return Log(records=records, lines=counts.lines, skipped_lines=counts.skipped)
 
 
 def read_log(path: str | Path) -> Log:
     """Read a shadow-log file; an unreadable file is a :class:`UsageError` naming it."""
     try:
         with Path(path).open(encoding="utf-8", errors="replace") as stream:
-            return parse_lines(stream)
+            return parse_lines(_bounded_lines(stream))
     except OSError as exc:
         raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
+
+
+def summarise_log(path: str | Path, *, source: str = "") -> tuple[Summary, int]:
+    """A shadow-log file summarised as it is read (memory does not grow with the file), and
+    how many of its lines were not blank; an unreadable file is a :class:`UsageError`."""
+    counts = _Counts()
+    try:
+        with Path(path).open(encoding="utf-8", errors="replace") as stream:
+            summary = summarise(_parse(_bounded_lines(stream), counts), source=source)
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
+    summary.skipped_lines = counts.skipped
+    return summary, counts.lines
 
 
 # -- summary ------------------------------------------------------------------------------------
@@ -465,8 +507,10 @@ def print_table(summary: Summary, stream: IO[str]) -> None:
     console = Console(file=stream, width=None if tty else PLAIN_WIDTH, highlight=False)
     # On a narrow terminal the declared status goes (it is in the JSON and HTML reports).
     shown = [i for i, h in enumerate(HEADERS) if h != "status" or console.width >= NARROW]
+    # Method names and the source come from the log: plain Text, never parsed as rich markup
+    # (a name like "[/x]" would otherwise raise MarkupError).
     table = Table(
-        title=summary.source or None,
+        title=Text(summary.source) if summary.source else None,
         title_justify="left",
         box=box.SIMPLE_HEAD,
         pad_edge=False,
@@ -481,7 +525,7 @@ def print_table(summary: Summary, stream: IO[str]) -> None:
         justify: Literal["left", "right"] = "left" if header == "status" else "right"
         table.add_column(header, justify=justify, min_width=len(widest))
     for m, row in zip(summary.methods.values(), rows, strict=True):
-        table.add_row(*(row[i] for i in shown), style=_STYLES.get(m.verdict))
+        table.add_row(*(Text(row[i]) for i in shown), style=_STYLES.get(m.verdict))
     console.print(table)
     for line in skipped_notes(summary, max(console.width, 40)):
         console.print(line, style="dim", markup=False, soft_wrap=True)

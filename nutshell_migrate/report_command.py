@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from nutshell_core.errors import UsageError
-from nutshell_migrate.report import print_table, read_log, summarise, to_json
+from nutshell_migrate.report import print_table, summarise_log, to_json
 from nutshell_migrate.report_html import render_html
 from nutshell_migrate.terminal import PROG, err, out
 
@@ -38,10 +38,10 @@ def cmd_report(args: argparse.Namespace) -> int:
     """Summarise a shadow log per method."""
     if Path(args.file).is_dir():
         raise UsageError(f"cannot read {args.file}: it is a directory")
-    log = read_log(args.file)
-    summary = summarise(log.records, skipped_lines=log.skipped_lines, source=str(args.file))
-    if log.skipped_lines:
-        err(f"{PROG} report: skipped {log.skipped_lines} of {log.lines} lines (not log records)")
+    # Summarised while it is read: a shadow log of any size fits in memory.
+    summary, lines = summarise_log(args.file, source=str(args.file))
+    if summary.skipped_lines:
+        err(f"{PROG} report: skipped {summary.skipped_lines} of {lines} lines (not log records)")
     if args.html:
         write_html(args.html, render_html(summary, title=f"Shadow log: {Path(args.file).name}"))
     if args.format == "json":

@@ -17,6 +17,7 @@ from bridge.publish import (
     MemoryPublisher,
     ShadowLogPublisher,
     masked,
+    result_record,
     shadow_record,
 )
 from bridge.registry import Registry, Status, Translator
@@ -175,3 +176,15 @@ def test_a_real_shadow_call_is_small_unless_values_are_asked(
     assert ("values" in record) is values
     if not values:
         assert len(log.read_bytes()) < 600
+
+
+def test_masked_reaches_values_nested_deeper_than_a_copy_goes() -> None:
+    # Values deeper than publish.MAX_DEPTH are written as their repr; the secret inside must
+    # be masked there too.
+    secret = "s3cr3t-value"
+    deep: Any = secret
+    for _ in range(70):
+        deep = {"k": deep}
+    clean = masked(_result(deep, {"k": 1}), lambda text: text.replace(secret, "***"))
+    assert secret not in json.dumps(shadow_record(clean, values=True))
+    assert secret not in json.dumps(result_record(clean))

@@ -255,3 +255,25 @@ def test_a_wrong_key_fails_in_one_line_before_comparing(
     assert captured.err.startswith("nutshell-migrate compare: error: ")
     assert len(captured.err.strip().splitlines()) == 1
     assert "sekrit-KEY-123456" not in captured.err
+
+
+@pytest.mark.parametrize("option", ["--report", "--log"])
+@pytest.mark.parametrize("where", ["missing-dir", "directory"])
+def test_an_unwritable_output_is_refused_before_comparing(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    option: str,
+    where: str,
+) -> None:
+    # The check comes first: the comparison (minutes against a live account) never starts.
+    def never(*_args: Any, **_kwargs: Any) -> Any:
+        raise AssertionError("the comparison started")
+
+    monkeypatch.setattr("nutshell_migrate.compare_command.open_target", never)
+    path = tmp_path / "no" / "out.x" if where == "missing-dir" else tmp_path
+    assert main(["compare", *SMALL, option, str(path)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.startswith(f"nutshell-migrate compare: error: cannot write {path}")
+    assert len(captured.err.splitlines()) == 1

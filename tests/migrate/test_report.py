@@ -220,3 +220,27 @@ def test_a_log_the_bridge_wrote_on_a_shadow_route(
     assert methods["getLead"]["calls"] == 3 and methods["findUsers"]["calls"] == 1
     assert report["totals"]["mismatched"] == 0
     assert DEFAULT_API_KEY not in path.read_text(encoding="utf-8")
+
+
+def test_names_that_look_like_rich_markup_are_printed_as_they_are(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # A method or file name from the log is text, never rich markup: "[/x]" used to raise
+    # MarkupError (a traceback) and "[bold]" would have vanished.
+    path = _write(tmp_path / "x[bold]y.jsonl", [_record("[/x]"), _record("[bold]z")])
+    assert main(["report", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "[/x]" in out and "[bold]z" in out and "x[bold]y.jsonl" in out
+
+
+def test_an_overlong_line_is_skipped_without_holding_it(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("nutshell_migrate.report.MAX_LINE_CHARS", 500)
+    long_line = json.dumps(_record("getLead", context={"pad": "x" * 2000}))
+    path = _write(tmp_path / "long.jsonl", [_record("getLead"), long_line, _record("findUsers")])
+    assert main(["report", str(path), "--format", "json"]) == 0
+    captured = capsys.readouterr()
+    report = json.loads(captured.out)
+    assert report["skipped_lines"] == 1 and "skipped 1 of 3 lines" in captured.err
+    assert [m["method"] for m in report["methods"]] == ["getLead", "findUsers"]
