@@ -115,8 +115,10 @@ def _reusable(cert_path: Path, key_path: Path, now: datetime.datetime) -> bool:
 
 def _write_private(path: Path, data: bytes) -> None:
     # Created 0600 from the start (no window where another user could read the key), and
-    # chmod-ed again in case the file existed with wider permissions.
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    # chmod-ed again in case the file existed with wider permissions. A symlink planted in a
+    # shared --tls-dir is refused rather than followed to wherever it points.
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0)
+    fd = os.open(path, flags, 0o600)
     try:
         if hasattr(os, "fchmod"):
             os.fchmod(fd, 0o600)
