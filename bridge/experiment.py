@@ -50,7 +50,7 @@ from typing import Any, Final, Literal
 import attrs
 
 from bridge.diff import DiffEntry, Normalizer, check_glob, diff, render
-from nutshell_core.errors import ConfigurationError
+from nutshell_core.errors import APIError, ConfigurationError
 
 __all__ = [
     "MAX_WORKERS",
@@ -65,6 +65,7 @@ __all__ = [
     "RaisedHook",
     "Result",
     "noise_report",
+    "same_api_error",
     "shared_executor",
 ]
 
@@ -268,6 +269,21 @@ class _Raw:
 
 def _same_error(control: BaseException, candidate: BaseException) -> bool:
     return type(control) is type(candidate) and str(control) == str(candidate)
+
+
+def same_api_error(control: BaseException, candidate: BaseException) -> bool:
+    """Whether two failures are the same to a caller: class, then HTTP status and error code.
+
+    For the bridge's comparisons (``compare_errors``): the two routes word their messages
+    differently (a bad ``limit`` names the method through JSON-RPC and the parameter through
+    the bridge), but a caller branches on the class and the code, never on the text. Errors
+    that are not API errors must match in class and message.
+    """
+    if type(control) is not type(candidate):
+        return False
+    if isinstance(control, APIError) and isinstance(candidate, APIError):
+        return (control.status, control.code) == (candidate.status, candidate.code)
+    return str(control) == str(candidate)
 
 
 class Experiment:

@@ -27,6 +27,7 @@ import requests
 from bridge import Experiment, Result
 from bridge.api import NutshellAPI as BridgeAPI
 from bridge.diff import from_differences
+from bridge.experiment import same_api_error
 from bridge.publish import masked, shadow_record
 from bridge.registry import Registry
 from bridge.translators import REGISTRY
@@ -219,6 +220,7 @@ def compare_call(
         timeout=timeout,
         context={"method": method, "route": "shadow", "params": dict(params)},
     )
+    experiment.compare_errors(same_api_error)
     experiment.use(
         _counted(lambda: bridge.rpc.call_named(row, params), control_requests), name="rpc"
     )

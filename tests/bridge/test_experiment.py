@@ -23,9 +23,16 @@ from bridge.experiment import (
     Raised,
     Result,
     noise_report,
+    same_api_error,
 )
 from bridge.publish import MemoryPublisher
-from nutshell_core.errors import ConfigurationError, NutshellError, UsageError
+from nutshell_core.errors import (
+    ConfigurationError,
+    InvalidRequestError,
+    NotFoundError,
+    NutshellError,
+    UsageError,
+)
 
 
 @pytest.fixture
@@ -741,3 +748,28 @@ def test_a_timed_out_candidate_never_raises_even_in_raise_mode() -> None:
         release.set()
     (result,) = published
     assert result.outcome == "mismatched" and result.candidates[0].timed_out
+
+
+def test_same_api_error_compares_class_status_and_code_not_wording() -> None:
+    by_method = InvalidRequestError("bad params [findLeads]", status=400, code=-32602)
+    by_param = InvalidRequestError("bad params [limit]", status=400, code=-32602)
+    assert same_api_error(by_method, by_param)
+    assert not same_api_error(by_method, InvalidRequestError("x", status=400, code=-32600))
+    assert not same_api_error(by_method, NotFoundError("bad params [findLeads]", status=404))
+    assert same_api_error(ValueError("a"), ValueError("a"))
+    assert not same_api_error(ValueError("a"), ValueError("b"))
+    outcome = (
+        Experiment("findLeads")
+        .use(lambda: raise_(by_method))
+        .try_(lambda: raise_(by_param), name="rest")
+        .compare_errors(same_api_error)
+    )
+    memory = MemoryPublisher()
+    outcome.publish(memory)
+    with pytest.raises(InvalidRequestError):
+        outcome.run()
+    assert memory.outcomes() == ["matched"]
+
+
+def raise_(exc: BaseException) -> Any:
+    raise exc
