@@ -25,15 +25,21 @@ Everything raised on purpose derives from :class:`NutshellError`::
     ├── PolicyDenied                an access policy refused the call
     └── NotBridgeable               a legacy method with no REST counterpart was routed to REST
 
-Every error is picklable (its constructor arguments are kept in ``args``), so they cross process
-boundaries in pytest-xdist and multiprocessing. No error ever holds credentials: bodies are
-truncated and scrubbed, and URLs are stored without their userinfo.
+Every error is picklable (its arguments are kept in ``args``), so they cross process
+boundaries in pytest-xdist and multiprocessing. No error ever holds credentials: every message,
+argument and attribute is masked when the error is built (URL userinfo, Basic tokens, and every
+form of the key of any live :class:`~nutshell_core.secrets.SecretMask`, even when a server
+echoed it back), bodies are truncated after masking, and a pickle is built from the masked
+state again.
 """
 
 from __future__ import annotations
 
 import re
+import sys
 from typing import Any
+
+from nutshell_core.secrets import mask_secrets, mask_value
 
 __all__ = [
     "APIError",
@@ -74,16 +80,52 @@ def scrub(text: str) -> str:
     return _BASIC.sub(r"\1[secure]", _USERINFO.sub("", text))
 
 
+def clean(text: str) -> str:
+    """``text`` scrubbed (:func:`scrub`) and with every known secret masked."""
+    return mask_secrets(scrub(text))
+
+
+def _clean_value(value: Any) -> Any:
+    return mask_value(value, clean)
+
+
+def _clean_handled() -> None:
+    """Mask the exception being handled, and its chain, where this error is being built.
+
+    ``raise NutshellError(...) from exc`` keeps ``exc`` as the cause, and a traceback prints
+    it: a ``ValueError`` quoting a value the server sent could show an echoed key there. Its
+    ``args`` (what ``str`` and ``repr`` of most exceptions are made of) are masked in place.
+    """
+    pending = [sys.exc_info()[1]]
+    seen: set[int] = set()
+    while pending and len(seen) < 16:  # bounded: chains can be long or cyclic
+        exc = pending.pop()
+        if exc is None or id(exc) in seen:
+            continue
+        seen.add(id(exc))
+        if not isinstance(exc, NutshellError):  # those are masked already
+            try:
+                masked = _clean_value(exc.args)
+                if masked != exc.args:
+                    exc.args = masked
+            except Exception:  # noqa: S110 - masking must never replace the real error
+                pass
+        pending.extend((exc.__cause__, exc.__context__))
+
+
 def truncate_body(body: str | bytes | None, limit: int = BODY_LIMIT) -> str:
     """Return a short, credential-free excerpt of a response body for an error message."""
     if body is None:
         return ""
-    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
-    text = scrub(text)
-    if len(text) <= limit:
+    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else str(body)
+    total = len(text)
+    # Masked before it is cut, so a key straddling the cut cannot leave half of itself; only
+    # a bounded head is masked (a secret starting in the kept part ends inside this head).
+    text = clean(text[: limit * 2 + 1024])
+    if total <= limit and len(text) <= limit:
         return text
     # The result is exactly ``limit`` long, so truncating it again changes nothing.
-    suffix = f"... [{len(text)} chars in all]"
+    suffix = f"... [{total} chars in all]"
     return text[: max(0, limit - len(suffix))] + suffix
 
 
@@ -91,7 +133,8 @@ class NutshellError(Exception):
     """Root of every error this project raises on purpose."""
 
     def __init__(self, message: str, *args: Any) -> None:
-        super().__init__(scrub(message), *args)
+        super().__init__(clean(str(message)), *_clean_value(args))
+        _clean_handled()
 
     @property
     def message(self) -> str:
@@ -100,6 +143,21 @@ class NutshellError(Exception):
 
     def __str__(self) -> str:
         return self.message
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Rebuilt from its (masked again) state without calling ``__init__``: attributes set
+        # after construction are masked too, and subclasses need no reduce of their own.
+        state = {name: _clean_value(value) for name, value in vars(self).items()}
+        return (_rebuild_error, (type(self), _clean_value(self.args), state))
+
+
+def _rebuild_error(
+    cls: type[NutshellError], args: tuple[Any, ...], state: dict[str, Any]
+) -> NutshellError:
+    error = cls.__new__(cls, *args)
+    error.args = args
+    error.__dict__.update(state)
+    return error
 
 
 class ConfigurationError(NutshellError):
@@ -135,8 +193,8 @@ class TransportError(NutshellError):
     """No usable HTTP response arrived."""
 
     def __init__(self, message: str, target: str = "") -> None:
-        super().__init__(message, scrub(target))
-        self.target = scrub(target)
+        super().__init__(message, clean(target))
+        self.target = clean(target)
 
 
 class ConnectError(TransportError):
@@ -166,8 +224,9 @@ class MalformedResponseError(NutshellError):
         body: str = "",
         problems: tuple[str, ...] = (),
     ) -> None:
-        super().__init__(message, scrub(target), status, truncate_body(body), problems)
-        self.target = scrub(target)
+        problems = tuple(clean(str(problem)) for problem in problems)
+        super().__init__(message, clean(target), status, truncate_body(body), problems)
+        self.target = clean(target)
         self.status = status
         self.body = truncate_body(body)
         self.problems = problems
@@ -200,24 +259,10 @@ class APIError(NutshellError):
         super().__init__(message)
         self.status = status
         self.code = code
-        self.request_id = request_id
-        self.target = scrub(target)
+        self.request_id = clean(request_id) if isinstance(request_id, str) else request_id
+        self.target = clean(target)
         self.body = truncate_body(body)
-        self.data = data
-
-    def _state(self) -> dict[str, Any]:
-        return {
-            "status": self.status,
-            "code": self.code,
-            "request_id": self.request_id,
-            "target": self.target,
-            "body": self.body,
-            "data": self.data,
-        }
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        # Keyword-only constructor arguments are not in ``args``; rebuild through a helper.
-        return (_rebuild_api_error, (type(self), self.message, self._state()))
+        self.data = _clean_value(data)
 
     def __str__(self) -> str:
         parts = [self.message]
@@ -233,10 +278,6 @@ class APIError(NutshellError):
         if tags:
             parts.append(f"[{', '.join(tags)}]")
         return " ".join(parts)
-
-
-def _rebuild_api_error(cls: type[APIError], message: str, kwargs: dict[str, Any]) -> APIError:
-    return cls(message, **kwargs)
 
 
 class InvalidRequestError(APIError):
@@ -269,9 +310,6 @@ class RateLimitedError(APIError):
     def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: Any) -> None:
         super().__init__(message, **kwargs)
         self.retry_after = retry_after
-
-    def _state(self) -> dict[str, Any]:
-        return {**super()._state(), "retry_after": self.retry_after}
 
 
 class ServerError(APIError):

@@ -1,4 +1,4 @@
-"""Decoding JSON request bodies a server receives, refusing what it cannot safely store.
+"""Decoding JSON strictly: request bodies a server receives, and responses a client receives.
 
 Both local servers (the emulator's fronts and the bridge proxy, through
 :class:`nutshell_rpc.server.RpcServer`) decode request bodies with :func:`loads_request`, so a
@@ -16,17 +16,36 @@ body is refused *before* anything reaches a store:
 
 Every refusal is a :class:`JsonInputError`, a ``ValueError`` so callers that already treat
 ``ValueError`` as "not JSON" answer it the same way (REST 400, JSON-RPC -32700).
+
+Both clients decode response bodies with :func:`loads_response`: the same rules with a deeper
+limit (:data:`RESPONSE_MAX_DEPTH`; legacy answers nest fewer than twenty levels), a leading
+UTF-8 byte order mark accepted, and ``NaN``/``Infinity`` refused, so a hostile or broken answer
+becomes one typed error instead of a ``RecursionError`` or text silently full of U+FFFD.
 """
 
 from __future__ import annotations
 
 import json
-from typing import Any, Final
+import re
+from typing import Any, Final, NoReturn
 
-__all__ = ["MAX_DEPTH", "JsonInputError", "loads_request"]
+__all__ = [
+    "MAX_DEPTH",
+    "RESPONSE_MAX_DEPTH",
+    "JsonInputError",
+    "loads_request",
+    "loads_response",
+]
 
 #: Arrays and objects nested deeper than this are refused (see the module docstring).
 MAX_DEPTH: Final = 64
+
+#: The nesting limit for response bodies.
+RESPONSE_MAX_DEPTH: Final = 128
+
+_BOM: Final = b"\xef\xbb\xbf"
+# An escaped high or low surrogate; only these can decode to a lone surrogate.
+_ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
 class JsonInputError(ValueError):
@@ -60,6 +79,42 @@ def loads_request(body: bytes | str, *, max_depth: int = MAX_DEPTH, empty: Any =
     if may_nest or may_have_surrogate:
         _check(value, max_depth)
     return value
+
+
+def loads_response(body: bytes | str, *, max_depth: int = RESPONSE_MAX_DEPTH) -> Any:
+    """Decode a response body as strict JSON; raise :class:`JsonInputError` if it is not.
+
+    Bytes must be UTF-8 (a leading byte order mark is skipped); ``NaN``, ``Infinity``, lone
+    surrogates and nesting deeper than ``max_depth`` are refused. An empty body is refused too:
+    the caller decides what an empty answer means before decoding.
+    """
+    if isinstance(body, bytes | bytearray):
+        raw = bytes(body)
+        if raw.startswith(_BOM):
+            raw = raw[len(_BOM) :]
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise JsonInputError(f"the body is not valid UTF-8 (at byte {exc.start})") from None
+    else:
+        text = body.removeprefix("\ufeff")
+    if not text.strip():
+        raise JsonInputError("the body is empty")
+    try:
+        value = json.loads(text, parse_constant=_refuse_constant)
+    except RecursionError:
+        raise JsonInputError(f"JSON nested deeper than {max_depth} levels") from None
+    except JsonInputError:
+        raise
+    except ValueError as exc:
+        raise JsonInputError(f"the body is not valid JSON ({exc})") from None
+    if text.count("[") + text.count("{") > max_depth or _ESCAPED_SURROGATE.search(text):
+        _check(value, max_depth)
+    return value
+
+
+def _refuse_constant(name: str) -> NoReturn:
+    raise JsonInputError(f"{name} is not valid JSON")
 
 
 def _check(value: Any, max_depth: int) -> None:

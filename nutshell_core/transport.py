@@ -29,6 +29,14 @@ Retry rules (the caller says whether the call is ``idempotent``, from the catalo
   :attr:`RetryPolicy.deadline`: no wait starts that would end after the deadline, and each
   attempt's timeouts are trimmed to the time left. A ``Retry-After`` above
   :attr:`RetryPolicy.max_retry_after`, or one the deadline cannot accommodate, is not waited for.
+* The deadline holds while an answer is read, not only between attempts: the body is read in
+  chunks with the clock checked between them, and a watchdog shuts the connection's socket down
+  at the deadline, so a server trickling the status line, the headers or the body one byte at a
+  time cannot keep a call going (see :mod:`nutshell_core.deadline`). Such a call raises
+  :class:`~nutshell_core.errors.TimeoutError` (``OutcomeUnknownError`` for a write).
+* Bodies are capped at ``max_response_bytes`` decoded bytes (64 MiB by default), counted while
+  decompressing: a larger answer raises :class:`~nutshell_core.errors.MalformedResponseError`
+  (``OutcomeUnknownError`` for a write answered with a success status, which was applied).
 * When retries run out on an HTTP status the last response is returned (the caller maps it to
   its typed error, e.g. :class:`~nutshell_core.errors.RateLimitedError`); when they run out on a
   transport failure the specific error is raised (``ConnectError``, ``TimeoutError`` or
@@ -39,7 +47,6 @@ Credentials never appear in a repr, a log record or an error message.
 
 from __future__ import annotations
 
-import base64
 import enum
 import http.client
 import ipaddress
@@ -57,7 +64,7 @@ from email.utils import parsedate_to_datetime
 from importlib import metadata
 from types import TracebackType
 from typing import Any, Final, NoReturn, SupportsIndex, cast
-from urllib.parse import quote, urljoin, urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import attrs
 import requests
@@ -65,18 +72,29 @@ import requests.auth
 import urllib3.exceptions
 from requests.structures import CaseInsensitiveDict
 
+from nutshell_core.deadline import (
+    DEFAULT_MAX_RESPONSE_BYTES,
+    BodyTooLargeError,
+    DeadlinePassedError,
+    Watchdog,
+    read_body,
+    watch_session,
+)
 from nutshell_core.errors import (
     ConfigurationError,
     ConnectError,
     InsecureTransportError,
+    MalformedResponseError,
     OutcomeUnknownError,
     TimeoutError,
     TransportError,
     UsageError,
     scrub,
 )
+from nutshell_core.secrets import SecretMask, basic_token
 
 __all__ = [
+    "DEFAULT_MAX_RESPONSE_BYTES",
     "MAX_REDIRECTS",
     "REQUEST_ID_HEADER",
     "RETRYABLE_STATUSES",
@@ -394,6 +412,7 @@ class _Failure(enum.Enum):
     TIMED_OUT = "timed out"  # sent (or maybe sent), then no answer in time
     BROKEN = "broken"  # the connection failed in a way that may be after sending
     OTHER = "other"  # requests refused or failed otherwise: not retried
+    DEADLINE = "deadline"  # the overall deadline passed mid-attempt: no time left to retry
 
 
 # Evidence that bytes may have reached the server. Checked before the "never sent" evidence,
@@ -457,25 +476,37 @@ def _classify(exc: requests.RequestException) -> _Failure:
 
 
 def _may_resend(failure: _Failure, idempotent: bool) -> bool:
+    if failure is _Failure.DEADLINE:
+        return False  # nothing is left to retry with
     if failure is _Failure.NOT_SENT:
         return True
     return idempotent and failure in (_Failure.TIMED_OUT, _Failure.BROKEN)
 
 
 class _BasicAuth(requests.auth.AuthBase):
-    """HTTP Basic auth from a prepared header value; UTF-8, unlike requests' latin-1 default."""
+    """HTTP Basic auth from a prepared header value; UTF-8, unlike requests' latin-1 default.
 
-    __slots__ = ("_header",)
+    The header value lives only in a closure: no attribute, ``vars`` or ``repr`` shows it, and
+    the object refuses to be pickled.
+    """
+
+    __slots__ = ("_apply",)
 
     def __init__(self, header: str) -> None:
-        self._header = header
+        def apply(headers: MutableMapping[str, str]) -> None:
+            headers["Authorization"] = header
+
+        self._apply = apply
 
     def __call__(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
-        r.headers["Authorization"] = self._header
+        self._apply(r.headers)
         return r
 
     def __repr__(self) -> str:
         return f"_BasicAuth({_SECURE})"
+
+    def __reduce_ex__(self, protocol: SupportsIndex) -> NoReturn:
+        raise ConfigurationError("credentials are not picklable")
 
 
 def _redirect_method(status: int, method: str) -> str:
@@ -518,6 +549,7 @@ class Transport:
         now: Callable[[], datetime] = _utcnow,
         user_agent: str = USER_AGENT,
         allow_insecure_loopback: bool = True,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
         if credentials is not None and not isinstance(credentials, Credentials):
             raise ConfigurationError("credentials must be a Credentials instance or None")
@@ -533,11 +565,19 @@ class Transport:
             or _CONTROL.search(user_agent.replace(" ", ""))
         ):
             raise ConfigurationError("user_agent must be a non-empty string without controls")
-        self._credentials = credentials
         self._timeouts = timeouts
         self._retry = retry
         self._owns_session = session is None
         self._session = session if session is not None else requests.Session()
+        if (
+            not isinstance(max_response_bytes, int)
+            or isinstance(max_response_bytes, bool)
+            or max_response_bytes < 1
+        ):
+            raise ConfigurationError("max_response_bytes must be an int >= 1")
+        self._max_response_bytes = max_response_bytes
+        # Sockets the deadline watchdog can stop (requests' default adapters only).
+        watch_session(self._session)
         self._sleep = sleep
         self._clock = clock
         self._random = random
@@ -545,23 +585,29 @@ class Transport:
         self._user_agent = user_agent
         self._allow_insecure_loopback = bool(allow_insecure_loopback)
         self._closed = False
+        # Only what is needed to send (the header value, in a closure) and to mask (digests of
+        # every form of the key): the key itself is not kept.
+        self._username: str | None = None
         self._auth: _BasicAuth | None = None
-        self._secrets: tuple[str, ...] = ()
+        self._mask = SecretMask()
         if credentials is not None:
-            token = base64.b64encode(
-                f"{credentials.username}:{credentials.api_key}".encode()
-            ).decode("ascii")
-            self._auth = _BasicAuth(f"Basic {token}")
-            # Everything a message could conceivably contain the key as, longest first.
-            variants = {credentials.api_key, quote(credentials.api_key, safe=""), token}
-            self._secrets = tuple(sorted(variants, key=len, reverse=True))
+            self._username = credentials.username
+            self._mask = SecretMask.for_credentials(credentials.username, credentials.api_key)
+            self._auth = _BasicAuth(
+                f"Basic {basic_token(credentials.username, credentials.api_key)}"
+            )
 
     # -- properties and lifecycle ------------------------------------------------------------
 
     @property
-    def credentials(self) -> Credentials | None:
-        """The credentials sent with ``auth=True`` requests (their repr masks the key)."""
-        return self._credentials
+    def username(self) -> str | None:
+        """The user name sent with ``auth=True`` requests (the key is not kept, only sent)."""
+        return self._username
+
+    @property
+    def has_credentials(self) -> bool:
+        """Whether ``auth=True`` requests can be sent."""
+        return self._auth is not None
 
     @property
     def timeouts(self) -> Timeouts:
@@ -597,10 +643,11 @@ class Transport:
         self.close()
 
     def __repr__(self) -> str:
-        user = self._credentials.username if self._credentials is not None else None
+        # getattr: a repr must work on a half-built transport (a failed __init__, a debugger).
         return (
-            f"Transport(username={user!r}, timeouts={self._timeouts!r}, "
-            f"retry={self._retry!r}, closed={self._closed!r})"
+            f"Transport(username={getattr(self, '_username', None)!r}, "
+            f"timeouts={getattr(self, '_timeouts', None)!r}, "
+            f"retry={getattr(self, '_retry', None)!r}, closed={getattr(self, '_closed', None)!r})"
         )
 
     # -- the request -------------------------------------------------------------------------
@@ -708,25 +755,21 @@ class Transport:
             left = max(deadline_at - self._clock(), 0.001)
             timeout = (min(self._timeouts.connect, left), min(self._timeouts.read, left))
             began = self._clock()
-            response: requests.Response | None = None
-            failure: requests.RequestException | None = None
-            kind = _Failure.OTHER
-            try:
-                response = self._exchange(
-                    verb=verb,
-                    url=url,
-                    body=body,
-                    params=params,
-                    headers=headers,
-                    auth=auth,
-                    timeout=timeout,
-                )
-            except requests.RequestException as exc:
-                failure = exc
+            response, failure, kind = self._attempt(
+                verb,
+                url,
+                body=body,
+                params=params,
+                headers=headers,
+                auth=auth,
+                timeout=timeout,
+                deadline_at=deadline_at,
+                label=label,
+                idempotent=idempotent,
+            )
             took = self._clock() - began
 
             if failure is not None:
-                kind = _classify(failure)
                 _log.debug(
                     "%s %s failed in %.3fs (attempt %d/%d): %s",
                     verb,
@@ -811,6 +854,49 @@ class Transport:
             assert response is not None
             return response
 
+    def _attempt(
+        self,
+        verb: str,
+        url: str,
+        *,
+        body: bytes | None,
+        params: Mapping[str, Any] | Sequence[tuple[str, Any]] | None,
+        headers: CaseInsensitiveDict[str],
+        auth: _BasicAuth | None,
+        timeout: tuple[float, float],
+        deadline_at: float,
+        label: str,
+        idempotent: bool,
+    ) -> tuple[requests.Response | None, requests.RequestException | None, _Failure]:
+        """One attempt under the deadline: ``(response, None, OTHER)`` or ``(None, failure,
+        kind)``. An oversized answer raises at once: it would be as large the next time."""
+        # Real seconds for the watchdog: the injectable clock may not be time.monotonic.
+        watchdog = Watchdog(deadline_at - self._clock())
+        try:
+            response = self._exchange(
+                verb=verb,
+                url=url,
+                body=body,
+                params=params,
+                headers=headers,
+                auth=auth,
+                timeout=timeout,
+                watchdog=watchdog,
+                expired=lambda: self._clock() >= deadline_at,
+            )
+        except requests.RequestException as exc:
+            kind = _classify(exc)
+            if kind is not _Failure.NOT_SENT and (
+                watchdog.fired or isinstance(exc, DeadlinePassedError)
+            ):
+                kind = _Failure.DEADLINE
+            return None, exc, kind
+        except BodyTooLargeError as exc:
+            raise self._too_large(exc, label=label, idempotent=idempotent) from None
+        finally:
+            watchdog.finish()
+        return response, None, _Failure.OTHER
+
     def _stop_reason(self, attempt: int, delay: float, deadline_at: float) -> str | None:
         """Why no further attempt may be made after ``attempt``, or None if one may."""
         if attempt >= self._retry.max_attempts:
@@ -829,8 +915,38 @@ class Transport:
         headers: CaseInsensitiveDict[str],
         auth: _BasicAuth | None,
         timeout: tuple[float, float],
+        watchdog: Watchdog,
+        expired: Callable[[], bool],
     ) -> requests.Response:
-        """One attempt: a request, plus same-origin redirect hops. Credentials stay on origin."""
+        """One attempt: a request, plus same-origin redirect hops. Credentials stay on origin.
+
+        The final response's body is read here, in chunks, under ``watchdog`` and the size cap.
+        """
+        with watchdog.active():
+            response = self._hops(
+                verb=verb,
+                url=url,
+                body=body,
+                params=params,
+                headers=headers,
+                auth=auth,
+                timeout=timeout,
+            )
+            read_body(response, max_bytes=self._max_response_bytes, expired=expired)
+        return response
+
+    def _hops(
+        self,
+        *,
+        verb: str,
+        url: str,
+        body: bytes | None,
+        params: Mapping[str, Any] | Sequence[tuple[str, Any]] | None,
+        headers: CaseInsensitiveDict[str],
+        auth: _BasicAuth | None,
+        timeout: tuple[float, float],
+    ) -> requests.Response:
+        """Send, following same-origin redirects; the final body is not read yet."""
         history: list[requests.Response] = []
         method, current, query = verb, url, params
         hop_headers = headers
@@ -845,6 +961,7 @@ class Transport:
                 timeout=timeout,
                 allow_redirects=False,  # redirects are vetted below, never blindly followed
                 proxies=cast("MutableMapping[str, str] | None", _proxies_for(current)),
+                stream=True,  # the body is read by read_body, bounded in time and size
             )
             location = self._session.get_redirect_target(response)
             if location is None:
@@ -893,10 +1010,7 @@ class Transport:
         For anything that writes what the server sent (logs, shadow records): a server may echo
         the key back.
         """
-        text = scrub(text)
-        for secret in self._secrets:
-            text = text.replace(secret, _SECURE)
-        return text
+        return self._mask.mask(scrub(text))
 
     def _describe(self, exc: BaseException) -> str:
         detail = self.mask(f"{type(exc).__name__}: {exc}")
@@ -929,16 +1043,23 @@ class Transport:
                 f"sent ({detail})",
                 label,
             )
-        elif not idempotent and kind in (_Failure.TIMED_OUT, _Failure.BROKEN):
-            what = (
-                f"no response arrived within the {timeout[1]:g}s read timeout"
-                if kind is _Failure.TIMED_OUT
-                else "the connection broke before the response arrived"
-            )
+        elif not idempotent and kind in (_Failure.TIMED_OUT, _Failure.BROKEN, _Failure.DEADLINE):
+            what = {
+                _Failure.TIMED_OUT: f"no response arrived within the {timeout[1]:g}s read timeout",
+                _Failure.BROKEN: "the connection broke before the response arrived",
+                _Failure.DEADLINE: f"the {self._retry.deadline:g}s deadline passed before the "
+                "response was complete",
+            }[kind]
             error = OutcomeUnknownError(
                 f"{label}: the outcome is unknown: the request was sent but {what}, so the "
                 "write may or may not have been applied. It was not re-sent; check the record "
                 f"before trying again ({detail})",
+                label,
+            )
+        elif kind is _Failure.DEADLINE:
+            error = TimeoutError(
+                f"{label}: the {self._retry.deadline:g}s deadline passed before the response was "
+                f"complete (attempt {attempt}) ({detail})",
                 label,
             )
         elif kind is _Failure.TIMED_OUT:
@@ -954,3 +1075,17 @@ class Transport:
         else:
             error = TransportError(f"{label}: the request failed ({detail})", label)
         return error
+
+    def _too_large(
+        self, exc: BodyTooLargeError, *, label: str, idempotent: bool
+    ) -> MalformedResponseError | OutcomeUnknownError:
+        """The error for an answer over ``max_response_bytes``: never read, never retried."""
+        what = f"response larger than {exc.limit} bytes (HTTP {exc.status}, at least {exc.size})"
+        if not idempotent and exc.status < 300:
+            return OutcomeUnknownError(
+                f"{label}: the outcome is unknown: the server answered success but the body "
+                f"could not be read ({what}): the write may have been applied; read before "
+                "retrying",
+                label,
+            )
+        return MalformedResponseError(what, label, exc.status)  # its str() names the label
