@@ -45,6 +45,7 @@ from nutshell_core.transport import (
     Transport,
     check_url_is_safe,
 )
+from nutshell_rest.checks import check_answer, require_ids
 from nutshell_rest.convert import (
     format_id,
     parse_id,
@@ -53,7 +54,13 @@ from nutshell_rest.convert import (
 )
 from nutshell_rest.envelope import Envelope, Item, parse_envelope
 from nutshell_rest.envelope import resolve as resolve_envelope
-from nutshell_rest.errors import error_from_items, raise_for_response, read_json
+from nutshell_rest.errors import (
+    body_text,
+    error_from_items,
+    outcome_unknown,
+    raise_for_response,
+    read_json,
+)
 from nutshell_rest.paging import (
     DEFAULT_MAX_PAGES,
     EventCursor,
@@ -178,10 +185,11 @@ def _decode_envelope(
     except MalformedResponseError as exc:
         # Re-raised so that the error names the request, which the parser cannot know.
         raise MalformedResponseError(
-            exc.message, target, response.status_code, response.text, exc.problems
+            exc.message, target, response.status_code, body_text(response), exc.problems
         ) from exc
     if not isinstance(envelope.errors, Unset) and envelope.errors:
         raise error_from_items(envelope.errors, response, target)
+    require_ids(envelope, target, response.status_code)
     return resolve_envelope(envelope) if resolve else envelope
 
 
@@ -351,7 +359,11 @@ class RestClient:
     # -- lifecycle ----------------------------------------------------------------------------
 
     def __repr__(self) -> str:
-        return f"RestClient(username={self._username!r}, base_url={self._base_url!r})"
+        # getattr: a repr must work on a half-built client (a failed __init__, a debugger).
+        return (
+            f"RestClient(username={getattr(self, '_username', None)!r}, "
+            f"base_url={getattr(self, '_base_url', None)!r})"
+        )
 
     def __enter__(self) -> RestClient:
         return self
@@ -469,12 +481,14 @@ class RestClient:
         response = self._send(op, path_params, params=params, json=json)
         if op.method != "GET" and _is_empty(response):
             return None
-        return _decode_envelope(
-            response,
-            f"{op.method} {_fill(op.path, path_params or {})}",
-            key,
-            resolve=resolve,
-        )
+        target = f"{op.method} {_fill(op.path, path_params or {})}"
+        try:
+            return _decode_envelope(response, target, key, resolve=resolve)
+        except MalformedResponseError as exc:
+            if op.idempotent:
+                raise
+            # The server said the write succeeded: a definite failure would invite a retry.
+            raise outcome_unknown(exc, target) from exc
 
     def _id_for(self, path: str, name: str, value: object) -> str:
         """A path parameter for :meth:`call`: ints take the type of the path's resource."""
@@ -524,13 +538,18 @@ class RestClient:
             return None if op.method != "GET" and _is_empty(response) else response.text
         if op.method != "GET" and _is_empty(response):
             return None  # a write answered 204; a GET without a body is malformed below
-        body = read_json(response, target)
-        key = op.primary_key
-        if key is not None and (
-            isinstance(body, builtins.list)
-            or (isinstance(body, Mapping) and isinstance(body.get(key), builtins.list))
-        ):
-            return _decode_envelope(response, target, key, resolve=resolve)
+        try:
+            body = read_json(response, target)
+            key = op.primary_key
+            if key is not None and (
+                isinstance(body, builtins.list)
+                or (isinstance(body, Mapping) and isinstance(body.get(key), builtins.list))
+            ):
+                return _decode_envelope(response, target, key, resolve=resolve)
+        except MalformedResponseError as exc:
+            if op.idempotent:
+                raise
+            raise outcome_unknown(exc, target) from exc  # the write was answered with success
         return body
 
 
@@ -647,14 +666,24 @@ class Resource:
             return None
         return envelope.records[0]
 
-    def _one(self, envelope: Envelope, target: str) -> Item:
+    def _one(self, envelope: Envelope, target: str, asked: str | None = None) -> Item:
+        """The one record of ``envelope``; when ``asked`` (a wire id) is given, it must be
+        that record: another type or id is a wrong answer (:meth:`_check_asked`)."""
         if len(envelope.records) != 1:
             raise MalformedResponseError(
                 "expected exactly one record",
                 target,
                 problems=(f"{len(envelope.records)} records @ $.{envelope.primary_key}",),
             )
+        if asked is not None:
+            self._check_asked(envelope, target, [asked])
         return envelope.records[0]
+
+    def _check_asked(self, envelope: Envelope, target: str, asked: Iterable[str]) -> None:
+        """Raise MalformedResponseError unless every primary record is of this resource's
+        type and has one of the ``asked`` ids (wire ids this resource formatted)."""
+        numbers = {parse_id(value, self.rest_type)[0] for value in asked}
+        check_answer(envelope, target, self.rest_type, numbers)
 
     def _collection_params(
         self,
@@ -749,22 +778,30 @@ class Gettable(Resource):
         """The record with this id (an int or ``"12-leads"``).
 
         ``resolve`` attaches the side-loaded records to the record's Refs. A 200 holding
-        anything but one record raises :class:`MalformedResponseError`.
+        anything but this one record (another type, another id, several) raises
+        :class:`MalformedResponseError`.
         """
         op = self._op("GET", "/{id}")
         path = {"id": self._id(record_id)}
         envelope = self._fetch(op, path, resolve=resolve)
-        return self._one(envelope, self._target(op, path))
+        return self._one(envelope, self._target(op, path), path["id"])
 
     def get_many(self, record_ids: Iterable[IdLike], *, resolve: bool = False) -> Envelope:
-        """Several records in one request: ``GET /<entity>/1-x,2-x``. Order is the server's."""
+        """Several records in one request: ``GET /<entity>/1-x,2-x``. Order is the server's.
+
+        Ids that are gone may be missing from the answer; a record of another type or of an
+        id that was not asked for raises :class:`MalformedResponseError`.
+        """
         if isinstance(record_ids, str | bytes | int):
             raise UsageError("get_many takes a list of ids; use get for one")
         ids = [self._id(value) for value in record_ids]
         if not ids:
             raise UsageError("get_many needs at least one id")
         op = self._op("GET", "/{id}")
-        return self._fetch(op, {"id": ",".join(ids)}, resolve=resolve)
+        path = {"id": ",".join(ids)}
+        envelope = self._fetch(op, path, resolve=resolve)
+        self._check_asked(envelope, self._target(op, path), ids)
+        return envelope
 
 
 def _record_body(resource: Resource, item: Record | Mapping[str, Any], what: str) -> Any:
@@ -878,11 +915,21 @@ class Patchable(Resource):
         if not reread:
             return None
         get = self._op("GET", "/{id}")
-        return self._one(self._fetch(get, path), self._target(get, path))
+        return self._one(self._fetch(get, path), self._target(get, path), path["id"])
 
     def _record_from_success(self, response: requests.Response, target: str) -> Item | None:
-        # The write already succeeded; a body that is not an envelope must not turn that into
-        # an error (a caller might retry a change that was applied), so it is ignored.
+        # The write already succeeded. JSON that cannot be read (truncated, garbled) leaves
+        # the outcome unknown; a body that is not meant as JSON ("OK"), or JSON that is not an
+        # envelope, must not turn the success into an error (a caller might retry a change
+        # that was applied), so it is ignored.
+        meant_as_json = "json" in response.headers.get("Content-Type", "").lower() or (
+            response.content.lstrip().startswith((b"{", b"[", b"\xef\xbb\xbf"))
+        )
+        if meant_as_json:
+            try:
+                read_json(response, target)
+            except MalformedResponseError as exc:
+                raise outcome_unknown(exc, target) from exc
         try:
             envelope = _decode_envelope(response, target, self.primary_key, resolve=False)
         except MalformedResponseError:

@@ -13,12 +13,16 @@ error class and the body only supplies the message:
 Every error carries ``status``, ``request_id`` (the ``x-nutshell-request-id`` header),
 ``target`` (``"GET /leads/12-leads"``) and a truncated, scrubbed ``body``. A 429 becomes
 :class:`RateLimitedError` with ``retry_after`` in seconds when the server sent ``Retry-After``.
+
+Bodies are decoded with :func:`nutshell_core.strict_json.loads_response` (strict UTF-8, a byte
+order mark allowed, bounded nesting): an undecodable success body is a
+:class:`MalformedResponseError`, and :func:`outcome_unknown` turns that into
+:class:`OutcomeUnknownError` for a write, whose success status says it was applied.
 """
 
 from __future__ import annotations
 
 import html
-import json
 import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
@@ -29,13 +33,15 @@ import requests
 from nutshell_core.errors import (
     APIError,
     MalformedResponseError,
+    OutcomeUnknownError,
     RateLimitedError,
     error_for_status,
 )
+from nutshell_core.strict_json import JsonInputError, loads_response
 from nutshell_core.transport import parse_retry_after, request_id
 from nutshell_rest.envelope import ApiErrorItem, parse_error_item
 
-__all__ = ["error_from_items", "raise_for_response", "read_json"]
+__all__ = ["body_text", "error_from_items", "outcome_unknown", "raise_for_response", "read_json"]
 
 #: The longest server-supplied message kept in an error's message (the body is kept apart).
 MESSAGE_LIMIT: Final = 300
@@ -58,11 +64,29 @@ def _short(text: str) -> str:
     return text if len(text) <= MESSAGE_LIMIT else text[:MESSAGE_LIMIT] + "..."
 
 
-def _try_json(text: str) -> tuple[bool, Any]:
+def body_text(response: requests.Response) -> str:
+    """The body as text for messages and excerpts: UTF-8, undecodable bytes replaced.
+
+    Never ``response.text``, which guesses an encoding (slowly, on a large body) when the
+    server names none.
+    """
+    return response.content.decode("utf-8", "replace").removeprefix("\ufeff")
+
+
+def _try_json(body: bytes | str) -> tuple[bool, Any]:
     try:
-        return True, json.loads(text)
-    except ValueError:
+        return True, loads_response(body)
+    except JsonInputError:
         return False, None
+
+
+def outcome_unknown(exc: MalformedResponseError, target: str) -> OutcomeUnknownError:
+    """The error for a write answered with success whose body could not be read."""
+    return OutcomeUnknownError(
+        f"{target}: the outcome is unknown: the server answered success but the body could not "
+        f"be read ({exc.message}): the write may have been applied; read before retrying",
+        target,
+    )
 
 
 def _items(data: Any) -> tuple[ApiErrorItem, ...]:
@@ -115,7 +139,7 @@ def _build(
         "status": status,
         "request_id": request_id(response),
         "target": target,
-        "body": response.text,
+        "body": body_text(response),
         "data": data,
     }
     if issubclass(cls, RateLimitedError):
@@ -167,7 +191,7 @@ def raise_for_response(
     status = response.status_code
     if status < 300:
         return
-    text = response.text
+    text = body_text(response)
     content_type = _content_type(response)
     if 300 <= status < 400:
         where = response.headers.get("Location", "")
@@ -178,7 +202,9 @@ def raise_for_response(
             status=status,
             target=target,
         )
-    is_json, data = (False, None) if _looks_like_html(text, content_type) else _try_json(text)
+    is_json, data = (
+        (False, None) if _looks_like_html(text, content_type) else _try_json(response.content)
+    )
     if is_json:
         items = _items(data)
         if items:
@@ -200,12 +226,14 @@ def read_json(response: requests.Response, target: str) -> Any:
     """The JSON body of a successful response; raise the typed error of a failed one.
 
     A 2xx whose body is not JSON (an HTML page, truncated JSON, nothing at all where JSON was
-    due) raises :class:`MalformedResponseError` naming ``target``.
+    due, invalid UTF-8, nesting deeper than the limit) raises :class:`MalformedResponseError`
+    naming ``target``.
     """
     raise_for_response(response, target)
-    text = response.text
-    ok, data = _try_json(text)
-    if not ok:
+    try:
+        return loads_response(response.content)
+    except JsonInputError as exc:
+        text = body_text(response)
         kind = (
             "an HTML page"
             if _looks_like_html(text, _content_type(response))
@@ -216,6 +244,8 @@ def read_json(response: requests.Response, target: str) -> Any:
             target,
             response.status_code,
             text,
-            (f"HTTP {response.status_code}, Content-Type {_content_type(response) or 'none'!r}",),
-        )
-    return data
+            (
+                f"HTTP {response.status_code}, Content-Type {_content_type(response) or 'none'!r}",
+                str(exc),
+            ),
+        ) from None

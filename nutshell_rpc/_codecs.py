@@ -12,9 +12,10 @@ Two rules shape every codec here:
 * **Loaders are strict about JSON types.** :func:`~nutshell_core.wiremap.structure` keeps a
   key's original spelling only when the rendering compares *unequal* in Python, and in Python
   ``1 == 1.0 == True``. So a loader never accepts a spelling its dumper cannot reproduce and
-  Python cannot tell apart: a bool field wants a JSON bool, an int field rejects floats, a money
-  amount remembers whether it was an integer. Spellings that *do* compare unequal (an id sent as
-  ``"11"``, a ``-05:00`` offset, a ``--primary`` placed oddly) are accepted and kept exact.
+  Python cannot tell apart: a bool field wants a JSON bool, a text field a JSON string, an int
+  field rejects floats, a money amount remembers whether it was an integer. Spellings that *do*
+  compare unequal (an id sent as ``"11"``, a ``-05:00`` offset, a ``--primary`` placed oddly) are
+  accepted and kept exact.
 * **Loaders raise ValueError or TypeError** on bad input; wiremap turns those into
   :class:`~nutshell_core.errors.MalformedResponseError` naming the path. A nested record's error
   is re-rooted with :func:`reroot` so the path reads ``$.contacts[0].id``.
@@ -66,6 +67,7 @@ __all__ = [
     "as_bool",
     "as_int",
     "as_text",
+    "as_token",
     "contact_name_input",
     "decimal_from_json",
     "decimal_to_json",
@@ -154,10 +156,23 @@ def as_int(value: Any) -> int:
 
 
 def as_text(value: Any) -> str:
-    """A string; a bare number is read as its decimal spelling (the original is kept)."""
+    """A JSON string, nothing else.
+
+    A number where text belongs (``name: 5``) is refused rather than read as ``"5"``: no
+    recorded response sends one, and a typed record must not hide that the server sent
+    another type.
+    """
     if isinstance(value, str):
         return value
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
+    raise TypeError(f"expected a string, got {_kind(value)}")
+
+
+def as_token(value: Any) -> str:
+    """An opaque token such as a ``rev``: a string, or a bare integer read as its decimal
+    spelling (the original is kept). Revs look like integers and are treated as opaque."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
         return str(value)
     raise TypeError(f"expected a string, got {_kind(value)}")
 
@@ -466,6 +481,10 @@ class FieldKit:
     def text(self, key: str, attr: str | None = None, *, null: bool = True) -> Field:
         """A string (or null)."""
         return self.scalar(key, attr, as_text, null=null)
+
+    def token(self, key: str, attr: str | None = None, *, null: bool = True) -> Field:
+        """An opaque string token (``rev``); an integer spelling is read as its digits."""
+        return self.scalar(key, attr, as_token, null=null)
 
     def integer(self, key: str, attr: str | None = None, *, null: bool = True) -> Field:
         """An integer (or null)."""

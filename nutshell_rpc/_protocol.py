@@ -9,6 +9,11 @@ jsonrpcclient 4.0.3 builds requests well but has pitfalls this module closes:
   success, raises a bare ``KeyError`` when neither member is present, and maps batches lazily.
   We check ``error`` first, validate the envelope, match the echoed id, and only then let
   jsonrpcclient read the result.
+
+Bodies are decoded with :func:`nutshell_core.strict_json.loads_response` (strict UTF-8, bounded
+nesting), so no answer escapes as a ``RecursionError``. A success status whose body cannot be read
+after a write (a non-idempotent method) raises :class:`OutcomeUnknownError`, never a definite
+failure: the server said it did the write.
 """
 
 from __future__ import annotations
@@ -24,9 +29,11 @@ import jsonrpcclient
 from nutshell_core.errors import (
     APIError,
     MalformedResponseError,
+    OutcomeUnknownError,
     error_for_status,
     truncate_body,
 )
+from nutshell_core.strict_json import JsonInputError, loads_response
 
 __all__ = ["IdGenerator", "decode_response", "encode_request"]
 
@@ -63,10 +70,6 @@ def encode_request(
     return body
 
 
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not valid JSON")
-
-
 def _looks_like_html(text: str, content_type: str) -> bool:
     head = text.lstrip()[:64].lower()
     return "html" in content_type.lower() or head.startswith(("<!doctype", "<html", "<"))
@@ -76,11 +79,40 @@ def decode_response(
     *,
     status: int,
     headers: Mapping[str, str],
-    text: str,
+    text: str | bytes,
+    method: str,
+    request_id: str | int,
+    idempotent: bool = True,
+) -> Any:
+    """Return the ``result`` of a JSON-RPC response, or raise the typed error it describes.
+
+    ``text`` is the body, preferably the raw bytes (decoded here as strict UTF-8). With
+    ``idempotent`` false (a write), a success status whose body cannot be read raises
+    :class:`OutcomeUnknownError` chained to the :class:`MalformedResponseError` it would be.
+    """
+    try:
+        return _decode(
+            status=status, headers=headers, body=text, method=method, request_id=request_id
+        )
+    except MalformedResponseError as exc:
+        if idempotent or status >= 300:
+            raise
+        raise OutcomeUnknownError(
+            f"{method}: the outcome is unknown: the server answered success but the body could "
+            f"not be read ({exc.message}): the write may have been applied; read before retrying",
+            method,
+        ) from exc
+
+
+def _decode(
+    *,
+    status: int,
+    headers: Mapping[str, str],
+    body: str | bytes,
     method: str,
     request_id: str | int,
 ) -> Any:
-    """Return the ``result`` of a JSON-RPC response, or raise the typed error it describes."""
+    text = body if isinstance(body, str) else body.decode("utf-8", "replace")  # messages only
     request_ref = headers.get(_REQUEST_ID_HEADER)
     content_type = headers.get("content-type", "")
 
@@ -98,8 +130,8 @@ def decode_response(
             raise status_error(f"HTTP {status} with an empty body")
         raise malformed("empty response body", f"HTTP {status}")
     try:
-        data = json.loads(text, parse_constant=_reject_constant)
-    except ValueError as exc:
+        data = loads_response(body)
+    except JsonInputError as exc:
         kind = "an HTML page" if _looks_like_html(text, content_type) else "invalid JSON"
         if status >= 400:
             raise status_error(f"HTTP {status} with {kind} instead of a JSON-RPC error") from exc

@@ -8,6 +8,7 @@ lives in :mod:`nutshell_rpc.typed` and is reached through attributes of the same
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Literal
@@ -15,8 +16,9 @@ from typing import Any, Literal
 import requests
 
 from nutshell_core.calls import bind_call, positional_params
-from nutshell_core.catalog import RpcMethod, rpc_method
-from nutshell_core.errors import ConfigurationError
+from nutshell_core.catalog import Access, Returns, RpcMethod, rpc_method
+from nutshell_core.errors import ConfigurationError, MalformedResponseError
+from nutshell_core.model import ENTITIES
 from nutshell_core.transport import Credentials, RetryPolicy, Timeouts, Transport, check_url_is_safe
 from nutshell_rpc._legacy import LegacyMethods
 from nutshell_rpc._protocol import IdGenerator, decode_response, encode_request
@@ -29,6 +31,8 @@ __all__ = ["REV_IGNORE", "NutshellAPI"]
 REV_IGNORE = "REV_IGNORE"
 
 ParamsStyle = Literal["named", "positional"]
+
+_DIGITS = re.compile(r"[0-9]+")
 
 
 class NutshellAPI(LegacyMethods, TypedFace):
@@ -98,8 +102,11 @@ class NutshellAPI(LegacyMethods, TypedFace):
         self._typed_cache: dict[str, Any] = {}
 
     def __repr__(self) -> str:
-        where = self._endpoint or f"discovered via {self._discovery_url}"
-        return f"NutshellAPI(username={self._username!r}, endpoint={where!r})"
+        # getattr: a repr must work on a half-built client (a failed __init__, a debugger).
+        where = getattr(self, "_endpoint", None) or (
+            f"discovered via {getattr(self, '_discovery_url', None)}"
+        )
+        return f"NutshellAPI(username={getattr(self, '_username', None)!r}, endpoint={where!r})"
 
     def __enter__(self) -> NutshellAPI:
         return self
@@ -141,10 +148,76 @@ class NutshellAPI(LegacyMethods, TypedFace):
         response = self._transport.request(
             "POST", url, idempotent=row.idempotent, json=body, auth=auth, target=row.name
         )
-        return decode_response(
+        result = decode_response(
             status=response.status_code,
             headers=response.headers,
-            text=response.text,
+            text=response.content,  # bytes: decoded strictly, never guessed at
             method=row.name,
             request_id=request_id,
+            idempotent=row.idempotent,
         )
+        if _reads_by_id(row):
+            check_get_answer(row, params, result)
+        return result
+
+
+def _reads_by_id(row: RpcMethod) -> bool:
+    """Whether ``row`` reads one record by its id (``getLead(leadId)``, ``getUser(userId)``)."""
+    return (
+        row.entity in ENTITIES
+        and row.access is Access.READ
+        and row.returns is Returns.RECORD
+        and bool(row.params)
+        and row.params[0].name.endswith("Id")
+    )
+
+
+def _same_id(value: object, wanted: int) -> bool:
+    # The API sometimes spells ids as digit strings ("11"); either spelling of the id asked for
+    # is that record.
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return value == wanted
+    return (
+        isinstance(value, str)
+        and _DIGITS.fullmatch(value.strip()) is not None
+        and int(value) == wanted
+    )
+
+
+def check_get_answer(row: RpcMethod, params: Mapping[str, Any], result: Any) -> None:
+    """Raise MalformedResponseError when a get by id answered a different record.
+
+    ``result`` is returned as the server sent it otherwise: a record with another
+    ``entityType`` or ``id`` than asked for is a wrong answer, but an object saying neither
+    (the notice ``get*`` may send for a still-current ``rev``, whose shape is undocumented)
+    and any other value are the caller's to read. ``getUser`` without an id answers the
+    caller, whatever its id.
+    """
+    if not isinstance(result, Mapping):
+        return
+    problems: list[str] = []
+    expected = ENTITIES[row.entity or ""].rpc_type
+    if "entityType" in result and result["entityType"] != expected:
+        problems.append(
+            f"entityType {_quote(result['entityType'])}, expected {expected!r} @ $.entityType"
+        )
+    asked = params.get(row.params[0].name)
+    wanted = asked if isinstance(asked, int) and not isinstance(asked, bool) else None
+    if isinstance(asked, str) and _DIGITS.fullmatch(asked.strip()):
+        wanted = int(asked)
+    if wanted is not None and "id" in result and not _same_id(result["id"], wanted):
+        problems.append(f"id {_quote(result['id'])}, expected {wanted} @ $.id")
+    if problems:
+        raise MalformedResponseError(
+            f"{row.name} answered another record than the one asked for",
+            row.name,
+            problems=tuple(problems),
+        )
+
+
+def _quote(value: object) -> str:
+    text = repr(value)
+    # A hostile answer can be any size; the problem only needs to show what it was.
+    return text if len(text) <= 60 else text[:57] + "..."

@@ -29,7 +29,8 @@ from nutshell_core.model import (
     Task,
     User,
 )
-from nutshell_rpc.convert import record_from_rpc, record_to_rpc_input
+from nutshell_rpc._codecs import reroot
+from nutshell_rpc.convert import check_required_keys, record_from_rpc, record_to_rpc_input
 
 if TYPE_CHECKING:
     from nutshell_rpc.client import NutshellAPI
@@ -81,8 +82,21 @@ class EntityService(Generic[R]):
                 f"Nutshell's JSON-RPC API has no '{verb}' method for {self._cls.entity}"
             ) from None
 
-    def _record(self, value: Any, method: str) -> R:
-        record = record_from_rpc(value, self._cls)
+    def _record(self, value: Any, method: str, *, required: bool = True) -> R:
+        """``value`` read as a record of this service's class.
+
+        It must carry the class's required keys (unless ``required`` is false, for answers
+        whose shape is undocumented) and every key must have its JSON type: anything else
+        raises MalformedResponseError naming the path (``$.name``) and ``method``.
+        """
+        try:
+            if required:
+                check_required_keys(value, self._cls)
+            record = record_from_rpc(value, self._cls)
+        except MalformedResponseError as exc:
+            raise MalformedResponseError(
+                exc.message, method, exc.status, exc.body, exc.problems
+            ) from exc
         if not isinstance(record, self._cls):
             raise MalformedResponseError(
                 f"{method} returned a {type(record).__name__}, not a {self._cls.entity}", method
@@ -94,10 +108,21 @@ class EntityService(Generic[R]):
             raise MalformedResponseError(
                 f"{method} returned {type(value).__name__}, not a list", method
             )
-        return [self._record(item, method) for item in value]
+        out: list[R] = []
+        for index, item in enumerate(value):
+            try:
+                out.append(self._record(item, method))
+            except MalformedResponseError as exc:
+                raise reroot(exc, f"[{index}]") from exc
+        return out
 
     def get(self, record_id: int) -> R:
-        """Fetch one full record by id."""
+        """Fetch one full record by id.
+
+        The answer must be that record: another id or class (``getLead(1)`` answering lead 2
+        or a contact), a missing ``id``/``entityType`` or a key of the wrong JSON type raises
+        :class:`MalformedResponseError`.
+        """
         row = self._row("get")
         return self._record(self._api.call_named(row, {row.params[0].name: record_id}), row.name)
 
@@ -246,11 +271,23 @@ class TagService(EntityService[Tag]):
             if not isinstance(items, list):
                 raise MalformedResponseError(f"{row.name}: {key!r} is not a list", row.name)
             applies = self._APPLIES.get(key, key)
-            for item in items:
+            for index, item in enumerate(items):
                 if isinstance(item, str):
                     tags.append(Tag(name=item, applies_to=applies))
+                elif not isinstance(item, Mapping):
+                    raise MalformedResponseError(
+                        f"{row.name}: a tag is a name or an object",
+                        row.name,
+                        problems=(f"got {type(item).__name__} @ $.{key}[{index}]",),
+                    )
                 else:
-                    tags.append(self._record({"entityType": "Tags", **item}, row.name))
+                    # findTags' element shape is undocumented beyond {name, ...}: no key is
+                    # required of it, only the types of those it has.
+                    try:
+                        tag = self._record({"entityType": "Tags", **item}, row.name, required=False)
+                    except MalformedResponseError as exc:
+                        raise reroot(exc, f".{key}[{index}]") from exc
+                    tags.append(tag)
         return tags
 
     def iterate(self, *args: Any, **kwargs: Any) -> Iterator[Tag]:

@@ -128,11 +128,11 @@ def test_positional_and_named_arguments_map_through_the_catalog() -> None:
     api = make_api(endpoint=ENDPOINT)
     api.editLead(1003, "4", {"description": "x"})
     api.findLeads(query={"status": 0}, limit=10)
-    api.getLead(1003)
+    api.getLead(1000)  # the id of the recorded lead: a get must answer the record it asked for
     bodies = [sent_json(c) for c in responses.calls]
     assert bodies[0]["params"] == {"leadId": 1003, "rev": "4", "lead": {"description": "x"}}
     assert bodies[1]["params"] == {"query": {"status": 0}, "limit": 10}
-    assert bodies[2]["params"] == {"leadId": 1003}
+    assert bodies[2]["params"] == {"leadId": 1000}
     assert len({b["id"] for b in bodies}) == 3  # ids from the client's own generator
 
 

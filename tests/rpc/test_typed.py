@@ -98,7 +98,7 @@ def test_edit_requires_a_rev_and_rev_ignore_is_explicit() -> None:
 def test_delete_returns_the_boolean_and_rejects_other_results() -> None:
     responses.add_callback(responses.POST, ENDPOINT, callback=rpc_answer(True))
     assert api().contacts.delete(7, "1") is True
-    responses.replace(responses.POST, ENDPOINT, json={"result": {"odd": 1}, "id": 2, "error": None})
+    responses.replace(responses.POST, ENDPOINT, json={"result": {"odd": 1}, "id": 1, "error": None})
     with pytest.raises(errors.MalformedResponseError):
         api().contacts.delete(7, "1")
 

@@ -1,0 +1,117 @@
+"""Answers checked against the request: every record has an id, a get answers what it asked for.
+
+The envelope parser reads whatever a body holds; these checks hold a server's answer to what
+the client asked. The REST reference says every record carries ``id`` and ``type`` (§3.2), so
+a model record without a readable id is malformed wherever it appears, and a get by id must
+answer records of the requested type and ids, never a neighbour. Each failure is a
+:class:`~nutshell_core.errors.MalformedResponseError` naming the path (``$.leads[0].id``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterator
+from typing import Final
+
+from nutshell_core.errors import MalformedResponseError
+from nutshell_core.model import CustomField, Record
+from nutshell_rest._codecs import split_id
+from nutshell_rest.envelope import Envelope, Item
+
+__all__ = ["check_answer", "require_ids"]
+
+#: Model classes whose REST objects carry no id: ``GET /<entity>/{id}/customfields`` lists a
+#: record's custom field values by name.
+_WITHOUT_IDS: Final = (CustomField,)
+
+#: Longest spelling of a server value quoted in a problem (a hostile body can be any size).
+_QUOTE_LIMIT: Final = 60
+
+
+def _quote(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= _QUOTE_LIMIT else text[: _QUOTE_LIMIT - 3] + "..."
+
+
+def _items(envelope: Envelope) -> Iterator[tuple[Item, str]]:
+    for index, item in enumerate(envelope.records):
+        yield item, f"$.{envelope.primary_key}[{index}]"
+    for key, items in envelope.included.items():
+        for index, item in enumerate(items):
+            yield item, f"$.{key}[{index}]"
+
+
+def require_ids(envelope: Envelope, target: str, status: int | None = None) -> None:
+    """Raise when a model record of a server's answer has no id (``{"leads": [{}]}``).
+
+    Items of types the model lacks stay dicts and are not judged: their shapes are not known;
+    neither are custom field values, which are named rather than numbered.
+    """
+    missing = [
+        f"no id @ {path}.id"
+        for item, path in _items(envelope)
+        if isinstance(item, Record)
+        and not isinstance(item, _WITHOUT_IDS)
+        and not isinstance(item.id, int)
+    ]
+    if missing:
+        raise MalformedResponseError(
+            "a record without an id", target, status, problems=tuple(missing[:5])
+        )
+
+
+def _identity(item: Item, path: str) -> tuple[int | None, str | None, str]:
+    """The id number and REST type ``item`` says it has, and the path of the key that said it."""
+    if isinstance(item, Record):
+        number = item.id if isinstance(item.id, int) else None
+        return number, item.rest_type.lower(), f"{path}.type"
+    try:
+        number, typed = split_id(item.get("id"))
+    except (TypeError, ValueError):
+        return None, None, f"{path}.id"
+    declared = item.get("type")
+    if isinstance(declared, str):
+        return number, declared.lower(), f"{path}.type"
+    return number, typed.lower() if typed is not None else None, f"{path}.id"
+
+
+def check_answer(
+    envelope: Envelope,
+    target: str,
+    rest_type: str,
+    numbers: Collection[int],
+    *,
+    status: int | None = None,
+) -> None:
+    """Raise unless every primary record is of ``rest_type`` with one of the ids ``numbers``.
+
+    A record of another type (a contact answering ``GET /leads/1-leads``) or another id (lead
+    2) is a wrong answer, not data: returning it would hand the caller a different record.
+    An item without a readable id cannot be shown to be the one asked for, and a record sent
+    twice cannot be told from its copy, so both fail too. Ids asked for but not answered are
+    not judged here (a gone record is the caller's 404).
+    """
+    want = rest_type.lower()
+    problems: list[str] = []
+    seen: set[int] = set()
+    for index, item in enumerate(envelope.records):
+        path = f"$.{envelope.primary_key}[{index}]"
+        number, found, type_path = _identity(item, path)
+        if found is not None and found != want:
+            problems.append(f"type {_quote(found)}, expected {want!r} @ {type_path}")
+        elif number is None:
+            problems.append(f"no id @ {path}.id")
+        elif number not in numbers:
+            asked = ", ".join(f"{n}-{rest_type}" for n in sorted(numbers))
+            problems.append(f"id {number}, expected {asked} @ {path}.id")
+        elif number in seen:
+            # Two copies of one record: which one is the record is anyone's guess.
+            problems.append(f"id {number} a second time @ {path}.id")
+        else:
+            seen.add(number)
+    if problems:
+        raise MalformedResponseError(
+            "the answer is not the record that was asked for",
+            target,
+            status,
+            problems=tuple(problems[:5]),
+        )
