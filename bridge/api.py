@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -41,6 +41,7 @@ from bridge.times import EventTimes, LegacyReference
 from nutshell_core.calls import bind_call
 from nutshell_core.catalog import Access, RpcMethod, rpc_method
 from nutshell_core.errors import (
+    APIError,
     ConflictError,
     NotBridgeable,
     NutshellError,
@@ -78,12 +79,15 @@ def _writes_applied(requests: Sequence[SentRequest], failure: NutshellError) -> 
 
     Requests go one after another and stop at the first failure, so every write that reached
     the server before the last request was answered with success. The last request is the one
-    that failed: a write refused with a 4xx changed nothing, while a 5xx may come after the
-    server acted.
+    that failed: a write refused with a 4xx changed nothing, while a 5xx, or an answer that
+    could not be read, may come after the server acted.
     """
     reached = [r for r in requests if r.reached]
     writes = sum(1 for r in reached if r.writes)
-    if reached and reached[-1].writes and not isinstance(failure, ServerError):
+    refused = isinstance(failure, APIError) and not isinstance(failure, ServerError)
+    if reached and reached[-1].writes and refused:
+        # Only a definite refusal (a 4xx) of the last write says it changed nothing; a 5xx, a
+        # garbled or truncated success body, or a lost answer may all follow an applied write.
         writes -= 1
     return max(writes, 0)
 
@@ -104,6 +108,30 @@ def _record_of(row: RpcMethod, params: Mapping[str, Any]) -> tuple[str, int] | N
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         return None
     return row.entity, value
+
+
+def _recording_created() -> AbstractContextManager[list[tuple[str, int]]]:
+    from bridge.translators._write_steps import recording_created  # noqa: PLC0415 - as below
+
+    return recording_created()
+
+
+def _outcome_unknown(
+    row: RpcMethod, created: Sequence[tuple[str, int]], applied: int, failure: NutshellError
+) -> OutcomeUnknownError:
+    """The error for a write that failed after some of it may have been applied."""
+    made = ", ".join(f"{entity} {record_id}" for entity, record_id in created)
+    what = (
+        f"after it created {made} (that record exists now)"
+        if made
+        else f"after {applied} of its REST writes may have been applied"
+    )
+    return OutcomeUnknownError(
+        f"{row.name}: the outcome is unknown: it failed {what} ({failure}); the call may be "
+        "partly done and may have been applied: read the record before retrying, do not "
+        "retry blindly",
+        row.name,
+    )
 
 
 def _default_registry() -> Registry:
@@ -187,7 +215,8 @@ class NutshellAPI(LegacyMethods, TypedFace):
         return wanted if wanted is not None else calls_rpc_beside_rest(self.routes)
 
     def __repr__(self) -> str:
-        return f"bridge.NutshellAPI(username={self._username!r})"
+        # getattr: a repr must work on a half-built bridge (a failed __init__, a debugger).
+        return f"bridge.NutshellAPI(username={getattr(self, '_username', None)!r})"
 
     def __enter__(self) -> NutshellAPI:
         return self
@@ -271,21 +300,16 @@ class NutshellAPI(LegacyMethods, TypedFace):
         retry (Nutshell has no idempotency keys: a retried newLead is a second lead)."""
         if row.access is not Access.WRITE:
             return translator(self.context, params)
-        with track_requests() as sent:
+        with track_requests() as sent, _recording_created() as created:
             try:
                 return translator(self.context, params)
             except (OutcomeUnknownError, ConflictError):
                 raise  # they say themselves what was applied
             except NutshellError as exc:
                 applied = _writes_applied(sent.requests, exc)
-                if not applied:
+                if not applied and not created:
                     raise
-                raise OutcomeUnknownError(
-                    f"{row.name} failed after {applied} of its REST writes may have been "
-                    f"applied ({exc}); the call may be partly done: read the record before "
-                    "retrying, do not retry blindly",
-                    row.name,
-                ) from exc
+                raise _outcome_unknown(row, created, applied, exc) from exc
 
     def _via_rpc(self, row: RpcMethod, params: Mapping[str, Any]) -> Any:
         rev = params.get("rev")

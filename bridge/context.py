@@ -19,7 +19,7 @@ from bridge.cache import REFERENCE_CLASSES, ReferenceCache
 from bridge.complete import Completer, note_author
 from bridge.revs import REV_IGNORE, conflict, is_bridge_rev, rev_token, with_rev
 from nutshell_core.catalog import RPC_METHODS, Access, Returns, RpcMethod
-from nutshell_core.errors import NotBridgeable, NotFoundError
+from nutshell_core.errors import MalformedResponseError, NotBridgeable, NotFoundError
 from nutshell_core.model import UNSET, Record, Ref, Team, User, entity_class
 from nutshell_rest import RestClient
 from nutshell_rpc import NutshellAPI as RpcAPI
@@ -104,7 +104,21 @@ class BridgeContext:
     def present(
         self, records: Iterable[Record], *, stub: bool, included: Iterable[Record] = ()
     ) -> list[dict[str, Any]]:
-        """Render records in the RPC shape, each carrying its bridge rev."""
+        """Render records in the RPC shape, each carrying its bridge rev.
+
+        A record without an id cannot be rendered (the legacy shape is keyed by it): the REST
+        client refuses such answers, and this refuses any that reach here another way.
+        """
+        records = list(records)
+        missing = [
+            f"no id @ $.{record.rest_type}[{index}].id"
+            for index, record in enumerate(records)
+            if not isinstance(record.id, int)
+        ]
+        if missing:
+            raise MalformedResponseError(
+                "REST answered a record without an id", problems=tuple(missing[:5])
+            )
         primary = [self._cached_times(attrs.evolve(r, rev=rev_token(r))) for r in records]
         held = list(included)
         if not self.lean and self.completer is not None:
@@ -182,7 +196,11 @@ class BridgeContext:
             raise NotFoundError(f"{cls.entity} {record_id} not found", status=404, code=404)
         # Read the way every other bridged read does, so the rev it digests is the same one.
         found = note_author(item)
-        assert isinstance(found, cls)
+        if not isinstance(found, cls):  # note_author keeps the class; this is its guarantee
+            raise MalformedResponseError(
+                f"GET /{cls.rest_type}/{record_id} answered a {type(found).__name__}",
+                problems=(f"not a {cls.entity} @ $.{cls.rest_type}[0]",),
+            )
         return found
 
     @staticmethod

@@ -49,6 +49,8 @@ from nutshell_core.errors import (
     ConfigurationError,
     ConnectError,
     MalformedResponseError,
+    NutshellError,
+    OutcomeUnknownError,
     ServerError,
     TransportError,
     UsageError,
@@ -62,6 +64,9 @@ from nutshell_rpc.server import RpcBackend, RpcServer, parse_basic_auth
 __all__ = [
     "ACCESS_LOGGER",
     "DISCOVERY_PATH",
+    "OUTCOME_UNKNOWN_CODE",
+    "OUTCOME_UNKNOWN_MESSAGE",
+    "OUTCOME_UNKNOWN_STATUS",
     "RPC_PATH",
     "BridgeBackend",
     "BridgePrincipal",
@@ -69,6 +74,17 @@ __all__ = [
     "ProxyUrls",
     "serve",
 ]
+
+#: The JSON-RPC error code of a call whose write may have been applied upstream (JSON-RPC's
+#: range for implementation-defined server errors is -32000 to -32099).
+OUTCOME_UNKNOWN_CODE: Final = -32099
+#: The HTTP status it is answered with: 500, which clients do not retry on their own.
+OUTCOME_UNKNOWN_STATUS: Final = 500
+#: How the error message of such a call begins.
+OUTCOME_UNKNOWN_MESSAGE: Final = (
+    "outcome unknown: the call may have been applied; do not retry blindly"
+)
+
 
 log = logging.getLogger(__name__)
 
@@ -226,10 +242,18 @@ class BridgeBackend(RpcBackend):
             raise ServerError(
                 f"upstream unavailable: {exc.message}", status=503, code=503
             ) from None
-        except UpstreamTimeout as exc:
-            # The message says whether a write may have happened; keep it for the caller.
-            raise ServerError(f"upstream timed out: {exc.message}", status=504, code=504) from None
+        except OutcomeUnknownError as exc:
+            # Checked before the timeouts it derives from: a 504 (or a 502) invites a retry,
+            # and a retried write that was applied is a duplicate.
+            raise _outcome_unknown(exc) from None
         except (TransportError, MalformedResponseError) as exc:
+            if not method.idempotent:
+                # A write that was sent and then failed unreadably may have been applied.
+                raise _outcome_unknown(exc) from None
+            if isinstance(exc, UpstreamTimeout):
+                raise ServerError(
+                    f"upstream timed out: {exc.message}", status=504, code=504
+                ) from None
             # Without this the server would report an upstream failure as the caller's bad params.
             raise ServerError(f"upstream failed: {exc.message}", status=502, code=502) from None
 
@@ -248,6 +272,17 @@ class BridgeBackend(RpcBackend):
             self._clients.clear()
         for principal in principals:
             principal.api.close()
+
+
+def _outcome_unknown(exc: NutshellError) -> ServerError:
+    """The answer for a call that may have been applied upstream: a code of its own, on a
+    status clients do not retry, so code as well as people can tell it from a failure."""
+    return ServerError(
+        f"{OUTCOME_UNKNOWN_MESSAGE}: {exc.message}",
+        status=OUTCOME_UNKNOWN_STATUS,
+        code=OUTCOME_UNKNOWN_CODE,
+        data={"outcome": "unknown", "retry": False},
+    )
 
 
 def _json_error(

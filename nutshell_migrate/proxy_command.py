@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from bridge.publish import ShadowLogPublisher
 from bridge.routes import Routes, calls_rpc_beside_rest
@@ -98,6 +99,28 @@ def _tls(args: argparse.Namespace) -> tuple[ssl.SSLContext | None, str]:
     return context, f"certificate {files.cert} ({how}; clients trust this file)"
 
 
+def _shown_url(url: str | None) -> str | None:
+    """``url`` fit for the banner: no userinfo, and no query or fragment, which may hold a
+    token (``?key=...``); only their presence is shown."""
+    if not url:
+        return None
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        port = parts.port
+    except ValueError:
+        return "(an invalid URL)"
+    if ":" in host:
+        host = f"[{host}]"
+    netloc = host if port is None else f"{host}:{port}"
+    shown = urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+    if parts.query:
+        shown += "?[secure]"
+    if parts.fragment:
+        shown += "#[secure]"
+    return shown
+
+
 def _describe_routes(routes: Routes) -> str:
     moved = ", ".join(f"{m}={mode.value}" for m, mode in sorted(routes.modes.items()))
     default = f"everything else {routes.default.value}"
@@ -140,8 +163,8 @@ def cmd_proxy(args: argparse.Namespace) -> int:
             ),
             f"{args.listen_host}:{args.listen_port}",
         )
-        upstream_rpc = args.upstream_rpc or "discovered through api.nutshell.com"
-        upstream_rest = args.upstream_rest or (
+        upstream_rpc = _shown_url(args.upstream_rpc) or "discovered through api.nutshell.com"
+        upstream_rest = _shown_url(args.upstream_rest) or (
             "beside the RPC endpoint" if args.upstream_rpc else "https://app.nutshell.com/rest"
         )
         api_host = urls.base.split("://", 1)[1]

@@ -8,7 +8,9 @@ apply (defaults, required keys, merging) come from :mod:`nutshell_rpc.rules`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, TypeVar
 
 from bridge.cache import REFERENCE_CLASSES
@@ -137,6 +139,22 @@ def _ref_id(value: object) -> int | None:
     return value.id if isinstance(value, Ref) and isinstance(value.id, int) else None
 
 
+#: The records created by the write running in this context, when someone is recording.
+_CREATED: ContextVar[list[tuple[str, int]] | None] = ContextVar("bridge_created", default=None)
+
+
+@contextmanager
+def recording_created() -> Iterator[list[tuple[str, int]]]:
+    """Collect ``(entity, id)`` of every record a create step made while the block runs, so a
+    write failing after its create can name the record that exists now."""
+    created: list[tuple[str, int]] = []
+    token = _CREATED.set(created)
+    try:
+        yield created
+    finally:
+        _CREATED.reset(token)
+
+
 def _created(item: object, cls: type[R]) -> R:
     """The record a create answered with (a create that returns none is malformed)."""
     if not isinstance(item, cls) or not isinstance(item.id, int):
@@ -144,6 +162,9 @@ def _created(item: object, cls: type[R]) -> R:
             f"a {cls.rest_type} create answered without the record",
             problems=(f"got {type(item).__name__} @ $.{cls.rest_type}[0]",),
         )
+    created = _CREATED.get()
+    if created is not None:
+        created.append((cls.__name__, item.id))
     return item
 
 
