@@ -31,7 +31,7 @@ from urllib.parse import urlsplit
 from bridge.cache import DEFAULT_TTL, ReferenceCache
 from bridge.context import BridgeContext
 from bridge.diff import from_differences
-from bridge.experiment import Experiment, Result
+from bridge.experiment import Experiment, Result, same_api_error
 from bridge.locks import DEFAULT_LOCK_TIMEOUT, RECORD_LOCKS, RecordLocks
 from bridge.publish import masked
 from bridge.registry import Registry, Translator
@@ -339,6 +339,8 @@ class NutshellAPI(LegacyMethods, TypedFace):
             timeout=self._shadow_timeout,
             context={"method": row.name, "route": "shadow-rest" if rest_first else "shadow"},
         )
+        # The routes word their errors differently; failing alike (class, status, code) is a match.
+        experiment.compare_errors(same_api_error)
         experiment.use(control, name="rest" if rest_first else "rpc")
         if translator.supported:
             experiment.try_(candidate, name="rpc" if rest_first else "rest")

@@ -51,6 +51,7 @@ import attrs
 
 from bridge.diff import DiffEntry, Normalizer, check_glob, diff, render
 from nutshell_core.errors import APIError, ConfigurationError
+from nutshell_core.secrets import mask_secrets
 
 __all__ = [
     "MAX_WORKERS",
@@ -213,11 +214,15 @@ class MismatchSummary:
             else:
                 text = "(no structural differences: the comparison reported a mismatch)"
             details.append((observation.name, text))
+        # Masked here, once: the summary is what the message, a pickle and a log carry, and the
+        # compared values may hold a key a server echoed.
         return cls(
             experiment=result.name,
             candidates=tuple(observation.name for observation in result.mismatched),
-            details=tuple(details),
-            context=tuple((str(key), _safe_repr(value)) for key, value in result.context.items()),
+            details=tuple((name, mask_secrets(text)) for name, text in details),
+            context=tuple(
+                (str(key), mask_secrets(_safe_repr(value))) for key, value in result.context.items()
+            ),
         )
 
     def message(self) -> str:

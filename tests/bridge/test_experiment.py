@@ -33,6 +33,7 @@ from nutshell_core.errors import (
     NutshellError,
     UsageError,
 )
+from nutshell_core.secrets import SecretMask
 
 
 @pytest.fixture
@@ -539,6 +540,18 @@ def test_raise_on_mismatch_publishes_then_raises() -> None:
     text = str(caught.value)
     assert "'getContact'" in text and "'rest'" in text
     assert '~ $.name: "Ann" -> "Anne"' in text and "id=7" in text
+
+
+def test_mismatch_error_masks_a_key_the_server_echoed() -> None:
+    key = "echoed-api-key-0123456789"
+    mask = SecretMask.for_credentials("jim@example.com", key)
+    experiment = Experiment("getLead", raise_on_mismatch=True, context={"note": f"k={key}"})
+    experiment.use(const({"note": "plain"})).try_(const({"note": f"key {key}"}), name="rest")
+    with pytest.raises(MismatchError) as caught:
+        experiment.run()
+    for text in (str(caught.value), repr(pickle.loads(pickle.dumps(caught.value)))):
+        assert key not in text and "[secure]" in text
+    del mask
 
 
 def test_raise_on_mismatch_does_not_raise_for_matches_or_ignores() -> None:
