@@ -9,7 +9,7 @@ Everything raised on purpose derives from :class:`NutshellError`::
     ├── InsecureTransportError      plain http off loopback, or an untrusted discovery host
     ├── TransportError              the request did not produce an HTTP response
     │   ├── ConnectError            the connection was never made: the request did not leave
-    │   ├── TimeoutError            no answer in time
+    │   ├── RequestTimeoutError     no answer in time
     │   │   └── OutcomeUnknownError a write timed out after it was sent: it may have happened
     │   └── RetryExhaustedError     retries or the overall deadline ran out
     ├── APIError                    the server answered with an error
@@ -58,9 +58,9 @@ __all__ = [
     "PermissionDeniedError",
     "PolicyDenied",
     "RateLimitedError",
+    "RequestTimeoutError",
     "RetryExhaustedError",
     "ServerError",
-    "TimeoutError",
     "TransportError",
     "UnknownMethodError",
     "UsageError",
@@ -201,11 +201,11 @@ class ConnectError(TransportError):
     """The connection could not be made, so the request never left this machine."""
 
 
-class TimeoutError(TransportError):
+class RequestTimeoutError(TransportError):
     """The server did not answer in time."""
 
 
-class OutcomeUnknownError(TimeoutError):
+class OutcomeUnknownError(RequestTimeoutError):
     """A non-idempotent write was sent but no answer came: it may or may not have happened."""
 
 

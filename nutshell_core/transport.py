@@ -33,13 +33,13 @@ Retry rules (the caller says whether the call is ``idempotent``, from the catalo
   chunks with the clock checked between them, and a watchdog shuts the connection's socket down
   at the deadline, so a server trickling the status line, the headers or the body one byte at a
   time cannot keep a call going (see :mod:`nutshell_core.deadline`). Such a call raises
-  :class:`~nutshell_core.errors.TimeoutError` (``OutcomeUnknownError`` for a write).
+  :class:`~nutshell_core.errors.RequestTimeoutError` (``OutcomeUnknownError`` for a write).
 * Bodies are capped at ``max_response_bytes`` decoded bytes (64 MiB by default), counted while
   decompressing: a larger answer raises :class:`~nutshell_core.errors.MalformedResponseError`
   (``OutcomeUnknownError`` for a write answered with a success status, which was applied).
 * When retries run out on an HTTP status the last response is returned (the caller maps it to
   its typed error, e.g. :class:`~nutshell_core.errors.RateLimitedError`); when they run out on a
-  transport failure the specific error is raised (``ConnectError``, ``TimeoutError`` or
+  transport failure the specific error is raised (``ConnectError``, ``RequestTimeoutError`` or
   ``TransportError``), its message giving the number of attempts.
 
 Credentials never appear in a repr, a log record or an error message.
@@ -86,7 +86,7 @@ from nutshell_core.errors import (
     InsecureTransportError,
     MalformedResponseError,
     OutcomeUnknownError,
-    TimeoutError,
+    RequestTimeoutError,
     TransportError,
     UsageError,
     scrub,
@@ -674,8 +674,8 @@ class Transport:
 
         Raises :class:`InsecureTransportError` (unsafe URL), :class:`UsageError` (bad
         arguments), :class:`ConfigurationError` (no credentials, closed transport) before any
-        request; :class:`ConnectError`, :class:`TimeoutError`, :class:`OutcomeUnknownError` or
-        :class:`TransportError` when no usable response arrived.
+        request; :class:`ConnectError`, :class:`RequestTimeoutError`,
+        :class:`OutcomeUnknownError` or :class:`TransportError` when no usable response arrived.
         """
         if self._closed:
             raise ConfigurationError("this transport is closed")
@@ -1057,13 +1057,13 @@ class Transport:
                 label,
             )
         elif kind is _Failure.DEADLINE:
-            error = TimeoutError(
+            error = RequestTimeoutError(
                 f"{label}: the {self._retry.deadline:g}s deadline passed before the response was "
                 f"complete (attempt {attempt}) ({detail})",
                 label,
             )
         elif kind is _Failure.TIMED_OUT:
-            error = TimeoutError(
+            error = RequestTimeoutError(
                 f"{label}: no response within the {timeout[1]:g}s read timeout{tries} ({detail})",
                 label,
             )

@@ -55,7 +55,7 @@ from nutshell_core.errors import (
     TransportError,
     UsageError,
 )
-from nutshell_core.errors import TimeoutError as UpstreamTimeout
+from nutshell_core.errors import RequestTimeoutError as UpstreamTimeout
 from nutshell_core.loopback import ServerLimits, serving
 from nutshell_core.strict_json import JsonInputError, loads_request
 from nutshell_core.transport import check_url_is_safe, is_loopback_host

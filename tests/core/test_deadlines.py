@@ -125,7 +125,7 @@ def test_a_trickling_read_ends_at_the_deadline_with_a_timeout_error(
     with transport() as client:
         error, took = timed(lambda: client.request("POST", server.url, idempotent=True, json={}))
     assert took < DEADLINE + SLACK
-    assert type(error) is errors.TimeoutError
+    assert type(error) is errors.RequestTimeoutError
     assert "deadline" in str(error)
     assert server.connections == 1  # no time was left for another attempt
 
@@ -154,7 +154,7 @@ def test_a_caller_session_with_default_adapters_is_watched_too(
     with transport(session=session) as client:
         error, took = timed(lambda: client.request("GET", server.url, idempotent=True))
     assert took < DEADLINE + SLACK
-    assert isinstance(error, errors.TimeoutError)
+    assert isinstance(error, errors.RequestTimeoutError)
     session.close()
 
 
@@ -205,7 +205,7 @@ def test_the_deadline_is_checked_between_body_chunks_with_responses() -> None:
     with responses.RequestsMock() as mock:
         mock.add(responses.GET, "https://app.nutshell.com/rest/leads", body=body)
         client = transport(clock=clock, retry=RetryPolicy(max_attempts=1, deadline=3.0))
-        with client, pytest.raises(errors.TimeoutError, match="deadline"):
+        with client, pytest.raises(errors.RequestTimeoutError, match="deadline"):
             client.request("GET", "https://app.nutshell.com/rest/leads", idempotent=True)
 
 

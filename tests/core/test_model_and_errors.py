@@ -71,7 +71,7 @@ ERRORS = [
     errors.UnknownMethodError("nope"),
     errors.InsecureTransportError("http"),
     errors.ConnectError("refused", "POST https://x"),
-    errors.TimeoutError("slow", "GET https://x"),
+    errors.RequestTimeoutError("slow", "GET https://x"),
     errors.OutcomeUnknownError("maybe", "POST https://x"),
     errors.RetryExhaustedError("tired", "GET https://x"),
     errors.MalformedResponseError("html", "getLead", 200, "<html>", ("@ $",)),

@@ -724,7 +724,9 @@ def test_deadline_on_timeouts_raises_timeout_error(
     rsps.add_callback(responses.GET, LEADS, callback=hang)
     with make() as transport:
         error = expect(
-            caught, errors.TimeoutError, lambda: transport.request("GET", LEADS, idempotent=True)
+            caught,
+            errors.RequestTimeoutError,
+            lambda: transport.request("GET", LEADS, idempotent=True),
         )
     # t=0..30 first attempt; wait 0.25; t=30.25..60 second (read timeout trimmed to 29.75).
     assert len(rsps.calls) == 2
@@ -745,10 +747,10 @@ def test_read_timeouts_exhausted_raise_timeout_error_with_the_attempt_count(
     with make() as transport:
         error = expect(
             caught,
-            errors.TimeoutError,
+            errors.RequestTimeoutError,
             lambda: transport.request("GET", LEADS, idempotent=True, target="GET /leads"),
         )
-    assert type(error) is errors.TimeoutError
+    assert type(error) is errors.RequestTimeoutError
     assert error.target == "GET /leads"
     assert str(error).startswith("GET /leads: no response within the 30s read timeout")
     assert "4 attempt(s)" in str(error)
@@ -842,7 +844,7 @@ def test_write_timing_out_after_sending_is_not_resent_and_outcome_is_unknown(
         )
     assert len(rsps.calls) == 1
     assert fake.sleeps == []
-    assert isinstance(error, errors.TimeoutError)
+    assert isinstance(error, errors.RequestTimeoutError)
     assert "outcome is unknown" in str(error)
     assert "may or may not have been applied" in str(error)
     assert error.target == "POST /leads"
@@ -1094,7 +1096,7 @@ def test_errors_survive_a_pickle_round_trip() -> None:
     assert [type(e).__name__ for e in raised] == [
         "OutcomeUnknownError",
         "ConnectError",
-        "TimeoutError",
+        "RequestTimeoutError",
         "TransportError",
         "InsecureTransportError",
         "UsageError",
@@ -1228,7 +1230,7 @@ def test_loopback_read_that_times_out_is_retried(
         with loopback_transport(fake, retry=RetryPolicy(max_attempts=2)) as transport:
             expect(
                 caught,
-                errors.TimeoutError,
+                errors.RequestTimeoutError,
                 lambda: transport.request(
                     "GET", f"http://127.0.0.1:{server.port}/rest/leads", idempotent=True
                 ),

@@ -12,8 +12,8 @@ Every write must end one of three ways:
 * acknowledged — it was applied exactly once (else it is *lost*);
 * a definite failure (any typed error but a timeout) — it was not applied (else *misreported*:
   an applied write the caller is invited to repeat);
-* uncertain — :class:`~nutshell_core.errors.TimeoutError` (``OutcomeUnknownError`` among them),
-  applied or not.
+* uncertain — :class:`~nutshell_core.errors.RequestTimeoutError` (``OutcomeUnknownError``
+  among them), applied or not.
 
 And nothing is applied twice (*duplicates*) or sent twice once it reached the server
 (*re-sent*). Most writes run in-process behind ``responses``; the delay faults need real read
@@ -264,7 +264,7 @@ def _run_writes(
         _arm(emulator, write, faults)
         try:
             _perform(bridges[write.route], write, task_id, contact_id)
-        except errors.TimeoutError as exc:  # OutcomeUnknownError among them
+        except errors.RequestTimeoutError as exc:  # OutcomeUnknownError among them
             ledger.uncertain.append((write, f"{type(exc).__name__}: {exc}"))
         except errors.NutshellError as exc:
             ledger.definite.append((write, f"{type(exc).__name__}: {exc}"))
