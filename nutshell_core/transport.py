@@ -48,30 +48,23 @@ Credentials never appear in a repr, a log record or an error message.
 from __future__ import annotations
 
 import enum
-import http.client
-import ipaddress
 import json as jsonlib
 import logging
-import math
 import random as _random
 import re
-import socket
-import ssl
 import time
-from collections.abc import Callable, Iterator, Mapping, MutableMapping, Sequence
-from datetime import datetime, timezone
-from email.utils import parsedate_to_datetime
+from collections.abc import Callable, Mapping, MutableMapping, Sequence
+from datetime import datetime
 from importlib import metadata
 from types import TracebackType
 from typing import Any, Final, NoReturn, SupportsIndex, cast
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
-import attrs
 import requests
 import requests.auth
-import urllib3.exceptions
 from requests.structures import CaseInsensitiveDict
 
+from nutshell_core._failures import Failure, classify, may_resend
 from nutshell_core.deadline import (
     DEFAULT_MAX_RESPONSE_BYTES,
     BodyTooLargeError,
@@ -92,6 +85,19 @@ from nutshell_core.errors import (
     scrub,
 )
 from nutshell_core.secrets import SecretMask, basic_token
+from nutshell_core.transport_config import Credentials, RetryPolicy, Timeouts
+from nutshell_core.urls import (
+    REQUEST_ID_HEADER,
+    _default_target,
+    _display_url,
+    _origin,
+    _proxies_for,
+    _utcnow,
+    check_url_is_safe,
+    is_loopback_host,
+    parse_retry_after,
+    request_id,
+)
 
 __all__ = [
     "DEFAULT_MAX_RESPONSE_BYTES",
@@ -129,14 +135,10 @@ RETRYABLE_STATUSES: Final = frozenset({429, 502, 503, 504})
 #: The most same-origin redirect hops followed for one attempt.
 MAX_REDIRECTS: Final = 5
 
-#: The response header carrying Nutshell's request id.
-REQUEST_ID_HEADER: Final = "x-nutshell-request-id"
 
 _SECURE = "[secure]"
 _CONTROL = re.compile(r"[\x00-\x20\x7f]")  # control characters and spaces, never valid in a URL
 _TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")  # an HTTP method is an RFC 9110 token
-_DECIMAL = re.compile(r"\d+(?:\.\d+)?")
-_DEFAULT_PORTS: Final = {"http": 80, "https": 443}
 _DETAIL_LIMIT = 300
 
 
@@ -149,338 +151,6 @@ class _Unset(enum.Enum):
 
 #: "No JSON body" for :meth:`Transport.request`, distinct from ``None`` (a JSON ``null`` body).
 UNSET: Final = _Unset.UNSET
-
-
-# --------------------------------------------------------------------------------------------
-# Value objects
-# --------------------------------------------------------------------------------------------
-
-
-def _check_username(_instance: object, _attribute: object, value: Any) -> None:
-    if not isinstance(value, str) or not value:
-        raise ConfigurationError("username must be a non-empty string")
-    # A colon would split differently on the server; CR/LF would inject headers.
-    if ":" in value or _CONTROL.search(value.replace(" ", "")):
-        raise ConfigurationError("username must not contain ':' or control characters")
-
-
-def _check_api_key(_instance: object, _attribute: object, value: Any) -> None:
-    # The messages never quote the value: it is the secret.
-    if not isinstance(value, str) or not value:
-        raise ConfigurationError("api_key must be a non-empty string")
-    if _CONTROL.search(value.replace(" ", "")):
-        raise ConfigurationError("api_key must not contain control characters")
-
-
-@attrs.frozen
-class Credentials:
-    """A Nutshell user name (an email address) and API key, sent as HTTP Basic auth.
-
-    The key is shown as ``'[secure]'`` by ``repr`` and ``str``, and the object refuses to be
-    pickled or copied, so the key cannot leak through logs, reports or process boundaries.
-    """
-
-    username: str = attrs.field(validator=_check_username)
-    api_key: str = attrs.field(validator=_check_api_key, repr=lambda _: repr(_SECURE))
-
-    def __reduce_ex__(self, protocol: SupportsIndex) -> NoReturn:
-        raise ConfigurationError("credentials are not picklable")
-
-    def __reduce__(self) -> NoReturn:
-        raise ConfigurationError("credentials are not picklable")
-
-    def __getstate__(self) -> NoReturn:
-        raise ConfigurationError("credentials are not picklable")
-
-
-def _is_number(value: object) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
-def _positive_finite(_instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
-    if not _is_number(value) or not math.isfinite(value) or value <= 0:
-        raise ConfigurationError(f"{attribute.name} must be a positive finite number of seconds")
-
-
-def _non_negative_finite(_instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
-    if not _is_number(value) or not math.isfinite(value) or value < 0:
-        raise ConfigurationError(f"{attribute.name} must be a finite number >= 0")
-
-
-def _at_least_one(_instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
-    if not _is_number(value) or not math.isfinite(value) or value < 1:
-        raise ConfigurationError(f"{attribute.name} must be a finite number >= 1")
-
-
-def _attempts(_instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise ConfigurationError(f"{attribute.name} must be an int >= 1")
-
-
-def _is_bool(_instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
-    if not isinstance(value, bool):
-        raise ConfigurationError(f"{attribute.name} must be a bool")
-
-
-@attrs.frozen
-class Timeouts:
-    """Per-attempt socket timeouts in seconds: to connect, and between bytes of the answer.
-
-    Always passed to :mod:`requests` (whose default is to wait forever).
-    """
-
-    connect: float = attrs.field(default=5.0, validator=_positive_finite)
-    read: float = attrs.field(default=30.0, validator=_positive_finite)
-
-    def as_tuple(self) -> tuple[float, float]:
-        """The ``(connect, read)`` pair :mod:`requests` takes."""
-        return (self.connect, self.read)
-
-
-@attrs.frozen
-class RetryPolicy:
-    """How many times, and how patiently, a request is tried (see the module docstring).
-
-    ``max_attempts`` counts the first attempt. ``deadline`` bounds the whole call, waits
-    included. A ``Retry-After`` longer than ``max_retry_after`` is not waited for. With
-    ``jitter`` off the backoff is the full exponential step instead of a random fraction of it.
-    """
-
-    max_attempts: int = attrs.field(default=4, validator=_attempts)
-    backoff_initial: float = attrs.field(default=0.5, validator=_non_negative_finite)
-    backoff_max: float = attrs.field(default=8.0, validator=_non_negative_finite)
-    multiplier: float = attrs.field(default=2.0, validator=_at_least_one)
-    jitter: bool = attrs.field(default=True, validator=_is_bool)
-    deadline: float = attrs.field(default=60.0, validator=_positive_finite)
-    max_retry_after: float = attrs.field(default=60.0, validator=_non_negative_finite)
-
-    def backoff(self, retry: int, random: Callable[[], float]) -> float:
-        """Seconds to wait before retry number ``retry`` (1 for the first retry).
-
-        Full jitter: a uniformly random fraction of the capped exponential step, so clients
-        that failed together do not come back together.
-        """
-        try:
-            step = self.backoff_initial * self.multiplier ** max(retry - 1, 0)
-        except OverflowError:  # a huge max_attempts: the cap applies long before this
-            step = math.inf
-        cap = min(self.backoff_max, step) if self.backoff_initial > 0 else 0.0
-        if not self.jitter:
-            return cap
-        return cap * min(max(random(), 0.0), 1.0)
-
-
-# --------------------------------------------------------------------------------------------
-# URL checks and small helpers
-# --------------------------------------------------------------------------------------------
-
-
-def is_loopback_host(host: str) -> bool:
-    """Whether ``host`` (a URL's host, brackets allowed) certainly names this machine.
-
-    True for 127.0.0.0/8, ``::1`` (also IPv4-mapped) and exactly ``localhost``. Anything that
-    would need a DNS lookup to decide, such as ``localhost.`` or ``127.1``, is not loopback.
-    """
-    name = host.strip()
-    if name.startswith("[") and name.endswith("]"):
-        name = name[1:-1]
-    if name.lower() == "localhost":
-        return True
-    try:
-        address = ipaddress.ip_address(name)
-    except ValueError:
-        return False
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        return address.ipv4_mapped.is_loopback
-    return address.is_loopback
-
-
-def check_url_is_safe(url: str, *, allow_loopback_http: bool = True) -> None:
-    """Raise :class:`InsecureTransportError` unless credentials may be sent to ``url``.
-
-    ``https://`` with a host is safe. ``http://`` is safe only to a loopback host (see
-    :func:`is_loopback_host`), and only while ``allow_loopback_http`` holds. URLs with embedded
-    credentials (``user:key@``), whitespace or control characters are refused: parsers disagree
-    about them, which is how a URL that looks local ends up somewhere else.
-    """
-    if not isinstance(url, str):
-        raise InsecureTransportError("the URL must be a string")
-    shown = _display_url(url)
-    if _CONTROL.search(url):
-        raise InsecureTransportError(f"refusing {shown}: the URL contains whitespace or controls")
-    try:
-        parts = urlsplit(url)
-        port = parts.port  # validates the port
-    except ValueError as exc:
-        raise InsecureTransportError(f"refusing {shown}: not a valid URL ({exc})") from None
-    del port
-    scheme = parts.scheme.lower()
-    if "@" in parts.netloc:
-        raise InsecureTransportError(
-            f"refusing {shown}: the URL embeds credentials; pass Credentials instead"
-        )
-    if scheme not in _DEFAULT_PORTS or not parts.hostname:
-        raise InsecureTransportError(f"refusing {shown}: only https:// URLs with a host are used")
-    if scheme == "http":
-        if not is_loopback_host(parts.hostname):
-            raise InsecureTransportError(
-                f"refusing {shown}: plain http is only allowed to a loopback host; use https://"
-            )
-        if not allow_loopback_http:
-            raise InsecureTransportError(
-                f"refusing {shown}: plain http is disabled (allow_insecure_loopback=False)"
-            )
-
-
-def parse_retry_after(
-    value: str | None, *, now: Callable[[], datetime] | None = None
-) -> float | None:
-    """Seconds to wait from a ``Retry-After`` header value, or None if absent or unreadable.
-
-    The value is either a number of seconds or an HTTP date; a date is compared with ``now()``
-    (aware UTC wall-clock time by default) and a date in the past means 0.
-    """
-    if value is None:
-        return None
-    text = value.strip()
-    if _DECIMAL.fullmatch(text):
-        return float(text)
-    try:
-        when = parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when.tzinfo is None:  # "-0000" means UTC with no claim about the sender's zone
-        when = when.replace(tzinfo=timezone.utc)
-    current = (now or _utcnow)()
-    if current.tzinfo is None:
-        current = current.replace(tzinfo=timezone.utc)
-    return max(0.0, (when - current).total_seconds())
-
-
-def _proxies_for(url: str) -> dict[str, str | None] | None:
-    """No proxy for loopback: plain-http Basic auth to the emulator must never leave the host.
-
-    requests would otherwise route it through ``HTTP_PROXY`` from the environment; a ``None``
-    entry overrides the environment for that scheme.
-    """
-    host = urlsplit(url).hostname or ""
-    return {"http": None, "https": None} if is_loopback_host(host) else None
-
-
-def request_id(response: requests.Response) -> str | None:
-    """Nutshell's request id for ``response`` (the ``x-nutshell-request-id`` header), if any."""
-    return response.headers.get(REQUEST_ID_HEADER) or None
-
-
-def _utcnow() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-def _origin(url: str) -> tuple[str, str, int]:
-    parts = urlsplit(url)
-    scheme = parts.scheme.lower()
-    return (scheme, (parts.hostname or "").lower(), parts.port or _DEFAULT_PORTS.get(scheme, 0))
-
-
-def _display_url(url: str) -> str:
-    """``url`` without userinfo, query or fragment: fit for logs and error messages."""
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname or ""
-        port = parts.port
-    except ValueError:
-        return scrub(url.split("?", 1)[0])[:200]
-    if ":" in host:
-        host = f"[{host}]"
-    netloc = f"{host}:{port}" if port is not None else host
-    shown = f"{parts.scheme}://{netloc}{parts.path}" if parts.scheme else parts.path
-    return shown + ("?..." if parts.query else "")
-
-
-def _default_target(method: str, url: str) -> str:
-    return f"{method} {_display_url(url).removesuffix('?...')}"
-
-
-# --------------------------------------------------------------------------------------------
-# Failure classification
-# --------------------------------------------------------------------------------------------
-
-
-class _Failure(enum.Enum):
-    NOT_SENT = "not sent"  # the connection was never made: safe to re-send anything
-    TLS_REJECTED = "tls rejected"  # certificate verification failed: not sent, not transient
-    TIMED_OUT = "timed out"  # sent (or maybe sent), then no answer in time
-    BROKEN = "broken"  # the connection failed in a way that may be after sending
-    OTHER = "other"  # requests refused or failed otherwise: not retried
-    DEADLINE = "deadline"  # the overall deadline passed mid-attempt: no time left to retry
-
-
-# Evidence that bytes may have reached the server. Checked before the "never sent" evidence,
-# so a chain containing both is treated as possibly sent: when unsure, assume it was.
-_MAYBE_SENT: Final = (
-    urllib3.exceptions.ReadTimeoutError,
-    urllib3.exceptions.ProtocolError,
-    http.client.HTTPException,
-    ConnectionResetError,
-    ConnectionAbortedError,
-    BrokenPipeError,
-)
-# Evidence that the connection was never made. urllib3's NewConnectionError (which includes
-# NameResolutionError) is a ConnectTimeoutError: both happen before a byte of the request.
-_NEVER_SENT: Final = (
-    urllib3.exceptions.ConnectTimeoutError,
-    socket.gaierror,
-    ConnectionRefusedError,
-)
-
-
-def _causes(exc: BaseException) -> Iterator[BaseException]:
-    """``exc`` and every exception it wraps (args, urllib3 ``reason``, cause, context)."""
-    pending: list[BaseException] = [exc]
-    seen: set[int] = set()
-    while pending and len(seen) < 64:  # bounded: chains can be cyclic
-        current = pending.pop(0)
-        if id(current) in seen:
-            continue
-        seen.add(id(current))
-        yield current
-        pending.extend(arg for arg in current.args if isinstance(arg, BaseException))
-        reason = getattr(current, "reason", None)
-        if isinstance(reason, BaseException):
-            pending.append(reason)
-        for linked in (current.__cause__, current.__context__):
-            if linked is not None:
-                pending.append(linked)
-
-
-def _classify(exc: requests.RequestException) -> _Failure:
-    if isinstance(exc, requests.exceptions.ConnectTimeout):
-        # requests raises this only for urllib3's ConnectTimeoutError: the connect phase.
-        return _Failure.NOT_SENT
-    if not isinstance(exc, (requests.ConnectionError, requests.Timeout)) and not isinstance(
-        exc, requests.exceptions.ChunkedEncodingError
-    ):
-        return _Failure.OTHER
-    chain = list(_causes(exc))
-    if any(isinstance(link, urllib3.exceptions.ReadTimeoutError) for link in chain):
-        return _Failure.TIMED_OUT  # includes a timeout while reading the body
-    if isinstance(exc, requests.Timeout):
-        return _Failure.TIMED_OUT
-    if any(isinstance(link, _MAYBE_SENT) for link in chain):
-        return _Failure.BROKEN
-    if any(isinstance(link, ssl.SSLCertVerificationError) for link in chain):
-        return _Failure.TLS_REJECTED
-    if any(isinstance(link, _NEVER_SENT) for link in chain):
-        return _Failure.NOT_SENT
-    return _Failure.BROKEN  # a bare ConnectionError says nothing: assume it may have been sent
-
-
-def _may_resend(failure: _Failure, idempotent: bool) -> bool:
-    if failure is _Failure.DEADLINE:
-        return False  # nothing is left to retry with
-    if failure is _Failure.NOT_SENT:
-        return True
-    return idempotent and failure in (_Failure.TIMED_OUT, _Failure.BROKEN)
 
 
 class _BasicAuth(requests.auth.AuthBase):
@@ -779,7 +449,7 @@ class Transport:
                     policy.max_attempts,
                     self._describe(failure),
                 )
-                if not _may_resend(kind, idempotent):
+                if not may_resend(kind, idempotent):
                     raise self._error(
                         kind=kind,
                         exc=failure,
@@ -867,7 +537,7 @@ class Transport:
         deadline_at: float,
         label: str,
         idempotent: bool,
-    ) -> tuple[requests.Response | None, requests.RequestException | None, _Failure]:
+    ) -> tuple[requests.Response | None, requests.RequestException | None, Failure]:
         """One attempt under the deadline: ``(response, None, OTHER)`` or ``(None, failure,
         kind)``. An oversized answer raises at once: it would be as large the next time."""
         # Real seconds for the watchdog: the injectable clock may not be time.monotonic.
@@ -885,17 +555,17 @@ class Transport:
                 expired=lambda: self._clock() >= deadline_at,
             )
         except requests.RequestException as exc:
-            kind = _classify(exc)
-            if kind is not _Failure.NOT_SENT and (
+            kind = classify(exc)
+            if kind is not Failure.NOT_SENT and (
                 watchdog.fired or isinstance(exc, DeadlinePassedError)
             ):
-                kind = _Failure.DEADLINE
+                kind = Failure.DEADLINE
             return None, exc, kind
         except BodyTooLargeError as exc:
             raise self._too_large(exc, label=label, idempotent=idempotent) from None
         finally:
             watchdog.finish()
-        return response, None, _Failure.OTHER
+        return response, None, Failure.OTHER
 
     def _stop_reason(self, attempt: int, delay: float, deadline_at: float) -> str | None:
         """Why no further attempt may be made after ``attempt``, or None if one may."""
@@ -1021,7 +691,7 @@ class Transport:
     def _error(
         self,
         *,
-        kind: _Failure,
+        kind: Failure,
         exc: requests.RequestException,
         label: str,
         idempotent: bool,
@@ -1032,22 +702,22 @@ class Transport:
         """The error for a failed request; the caller chains it ``from`` the original."""
         detail = self._describe(exc)
         tries = f"; gave up after {attempt} attempt(s): {stop}" if stop else ""
-        if kind is _Failure.NOT_SENT:
+        if kind is Failure.NOT_SENT:
             error: TransportError = ConnectError(
                 f"{label}: could not connect, so the request was not sent{tries} ({detail})",
                 label,
             )
-        elif kind is _Failure.TLS_REJECTED:
+        elif kind is Failure.TLS_REJECTED:
             error = ConnectError(
                 f"{label}: the server's TLS certificate was rejected, so the request was not "
                 f"sent ({detail})",
                 label,
             )
-        elif not idempotent and kind in (_Failure.TIMED_OUT, _Failure.BROKEN, _Failure.DEADLINE):
+        elif not idempotent and kind in (Failure.TIMED_OUT, Failure.BROKEN, Failure.DEADLINE):
             what = {
-                _Failure.TIMED_OUT: f"no response arrived within the {timeout[1]:g}s read timeout",
-                _Failure.BROKEN: "the connection broke before the response arrived",
-                _Failure.DEADLINE: f"the {self._retry.deadline:g}s deadline passed before the "
+                Failure.TIMED_OUT: f"no response arrived within the {timeout[1]:g}s read timeout",
+                Failure.BROKEN: "the connection broke before the response arrived",
+                Failure.DEADLINE: f"the {self._retry.deadline:g}s deadline passed before the "
                 "response was complete",
             }[kind]
             error = OutcomeUnknownError(
@@ -1056,18 +726,18 @@ class Transport:
                 f"before trying again ({detail})",
                 label,
             )
-        elif kind is _Failure.DEADLINE:
+        elif kind is Failure.DEADLINE:
             error = RequestTimeoutError(
                 f"{label}: the {self._retry.deadline:g}s deadline passed before the response was "
                 f"complete (attempt {attempt}) ({detail})",
                 label,
             )
-        elif kind is _Failure.TIMED_OUT:
+        elif kind is Failure.TIMED_OUT:
             error = RequestTimeoutError(
                 f"{label}: no response within the {timeout[1]:g}s read timeout{tries} ({detail})",
                 label,
             )
-        elif kind is _Failure.BROKEN:
+        elif kind is Failure.BROKEN:
             error = TransportError(
                 f"{label}: the connection broke before a response arrived{tries} ({detail})",
                 label,
