@@ -38,6 +38,7 @@ from bridge.registry import Registry, Translator
 from bridge.revs import is_bridge_rev
 from bridge.routes import Mode, Routes, calls_rpc_beside_rest
 from bridge.times import EventTimes, LegacyReference
+from nutshell_core.audit import AuditSink
 from nutshell_core.calls import bind_call
 from nutshell_core.catalog import Access, RpcMethod, rpc_method
 from nutshell_core.errors import (
@@ -49,6 +50,8 @@ from nutshell_core.errors import (
     ServerError,
     TransportError,
 )
+from nutshell_core.guard import CallGuard
+from nutshell_core.policy import Agent
 from nutshell_rest import RestClient, SentRequest, track_requests
 from nutshell_rest.client import DEFAULT_BASE_URL
 from nutshell_rpc import NutshellAPI as RpcAPI
@@ -146,6 +149,13 @@ class NutshellAPI(LegacyMethods, TypedFace):
     The typed face comes along: ``api.leads.get(1003)`` returns a model
     :class:`~nutshell_core.model.Lead` whichever route answers, since the services send
     through :meth:`call_named` like every other call.
+
+    ``policy=`` (an :class:`~nutshell_core.policy.Agent`) is checked once per legacy call, in
+    :meth:`call_named`, whichever route answers: a call the grants do not cover raises
+    :class:`~nutshell_core.errors.PolicyDenied` before any request. The REST requests a
+    translator makes for that call (linked records, reference lists) are not checked again:
+    they are how the one allowed call is answered. ``audit=`` receives one event per call,
+    with the route that served it.
     """
 
     def __init__(
@@ -168,8 +178,11 @@ class NutshellAPI(LegacyMethods, TypedFace):
         locks: RecordLocks | None = None,
         lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
         sleep: Callable[[float], None] = time.sleep,
+        policy: Agent | None = None,
+        audit: AuditSink | None = None,
         **rpc_options: Any,
     ) -> None:
+        self._guard = CallGuard(policy, audit, clock=rpc_options.get("clock", time.monotonic))
         if isinstance(routes, Routes):
             self.routes = routes
         elif routes is None:
@@ -251,7 +264,17 @@ class NutshellAPI(LegacyMethods, TypedFace):
         return self.call_named(row, bind_call(row, args, kwargs))
 
     def call_named(self, row: RpcMethod, params: Mapping[str, Any]) -> Any:
-        """Route already-bound named params; an edit or delete holds its record's lock."""
+        """Route already-bound named params; an edit or delete holds its record's lock.
+
+        Under a policy, a call the agent's grants do not cover raises
+        :class:`~nutshell_core.errors.PolicyDenied` before it is routed anywhere.
+        """
+        if not self._guard.active:
+            return self._route_named(row, params)
+        route = self.routes.mode_for(row.name).value
+        return self._guard.rpc(row, params, lambda: self._route_named(row, params), route=route)
+
+    def _route_named(self, row: RpcMethod, params: Mapping[str, Any]) -> Any:
         with self._record_lock(row, params):
             mode = self.routes.mode_for(row.name)
             translator = self.registry[row.name]

@@ -4,6 +4,7 @@ Everything raised on purpose derives from :class:`NutshellError`::
 
     NutshellError
     ├── ConfigurationError          bad options given to a client (never a server's fault)
+    │   └── PolicyError             a policy file or grant that cannot be used (policy.py)
     ├── UsageError                  bad arguments for a call, rejected before any request
     │   └── UnknownMethodError      a method name the catalog does not know
     ├── InsecureTransportError      plain http off loopback, or an untrusted discovery host

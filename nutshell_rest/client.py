@@ -25,6 +25,7 @@ from urllib.parse import quote, urlsplit
 
 import requests
 
+from nutshell_core.audit import AuditSink
 from nutshell_core.catalog import REST_OPERATIONS, Paging, RestOperation, rest_operation
 from nutshell_core.errors import (
     ConfigurationError,
@@ -36,7 +37,9 @@ from nutshell_core.errors import (
     UnknownMethodError,
     UsageError,
 )
+from nutshell_core.guard import CallGuard
 from nutshell_core.model import ENTITIES, LeadStatus, ProductMap, Record, Unset
+from nutshell_core.policy import Agent
 from nutshell_core.transport import (
     UNSET,
     Credentials,
@@ -258,6 +261,11 @@ class RestClient:
 
     Resources are attributes (``client.leads.get(12)``); :meth:`call` reaches any catalog
     operation by method and path template. Use as a context manager, or call :meth:`close`.
+
+    ``policy=`` (an :class:`~nutshell_core.policy.Agent`) refuses every request its grants do
+    not cover with :class:`~nutshell_core.errors.PolicyDenied` before it is sent, and
+    ``audit=`` (an :data:`~nutshell_core.audit.AuditSink`) receives one event per request;
+    both act in :meth:`_send`, which every request goes through.
     """
 
     accounts: Accounts
@@ -303,7 +311,10 @@ class RestClient:
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
         transport: Transport | None = None,
+        policy: Agent | None = None,
+        audit: AuditSink | None = None,
     ) -> None:
+        self._guard = CallGuard(policy, audit, clock=clock)
         if not isinstance(username, str) or not username or not isinstance(api_key, str):
             raise ConfigurationError("RestClient needs a username (an email) and an API key")
         if not api_key:
@@ -434,8 +445,29 @@ class RestClient:
         """Send one catalog operation and return its successful response.
 
         Formats the path template, sends with the row's ``idempotent`` flag (which decides
-        what the transport may retry) and raises the typed error of a failed response.
+        what the transport may retry) and raises the typed error of a failed response. Under
+        a policy, a request the agent's grants do not cover raises
+        :class:`~nutshell_core.errors.PolicyDenied` here, before anything is sent.
         """
+        ids = tuple((path_params or {}).values())
+        return self._guard.rest(
+            op,
+            lambda: self._send_checked(
+                op, path_params, params=params, json=json, data=data, headers=headers
+            ),
+            ids=ids,
+        )
+
+    def _send_checked(
+        self,
+        op: RestOperation,
+        path_params: Mapping[str, str] | None = None,
+        *,
+        params: Params | None = None,
+        json: Any = UNSET,
+        data: bytes | str | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> requests.Response:
         path = _fill(op.path, path_params or {})
         target = f"{op.method} {path}"
         send_headers = dict(headers or {})

@@ -15,10 +15,13 @@ from typing import Any, Literal
 
 import requests
 
+from nutshell_core.audit import AuditSink
 from nutshell_core.calls import bind_call, positional_params
 from nutshell_core.catalog import Access, Returns, RpcMethod, rpc_method
 from nutshell_core.errors import ConfigurationError, MalformedResponseError
+from nutshell_core.guard import CallGuard
 from nutshell_core.model import ENTITIES
+from nutshell_core.policy import Agent
 from nutshell_core.transport import Credentials, RetryPolicy, Timeouts, Transport, check_url_is_safe
 from nutshell_rpc._legacy import LegacyMethods
 from nutshell_rpc._protocol import IdGenerator, decode_response, encode_request
@@ -41,12 +44,16 @@ class NutshellAPI(LegacyMethods, TypedFace):
     ``NutshellAPI(username, api_key)`` discovers the account's endpoint on first use through
     ``getApiForUsername``; ``endpoint=`` skips discovery (this is how the emulator is reached).
     ``username`` is the user's email (or the company domain) and ``api_key`` the API key.
+    ``policy=`` (an :class:`~nutshell_core.policy.Agent`) refuses every call its grants do not
+    cover with :class:`~nutshell_core.errors.PolicyDenied` before anything is sent, and
+    ``audit=`` (an :data:`~nutshell_core.audit.AuditSink`) receives one event per call.
     """
 
     __slots__ = (
         "_discovery",
         "_discovery_url",
         "_endpoint",
+        "_guard",
         "_ids",
         "_params_style",
         "_transport",
@@ -70,9 +77,12 @@ class NutshellAPI(LegacyMethods, TypedFace):
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
         transport: Transport | None = None,
+        policy: Agent | None = None,
+        audit: AuditSink | None = None,
     ) -> None:
         if not username or not api_key:
             raise ConfigurationError("NutshellAPI needs a username (an email) and an API key")
+        self._guard = CallGuard(policy, audit, clock=clock)
         if params_style not in ("named", "positional"):
             raise ConfigurationError("params_style must be 'named' or 'positional'")
         if endpoint is not None:
@@ -134,7 +144,14 @@ class NutshellAPI(LegacyMethods, TypedFace):
         return self.call_named(row, bind_call(row, args, kwargs))
 
     def call_named(self, row: RpcMethod, params: Mapping[str, Any]) -> Any:
-        """Send already-bound named params for a catalog method and return its raw result."""
+        """Send already-bound named params for a catalog method and return its raw result.
+
+        Under a policy, a call the agent's grants do not cover raises
+        :class:`~nutshell_core.errors.PolicyDenied` before any request.
+        """
+        return self._guard.rpc(row, params, lambda: self._send_named(row, params))
+
+    def _send_named(self, row: RpcMethod, params: Mapping[str, Any]) -> Any:
         if row.name == "getApiForUsername":
             # Discovery is unauthenticated and lives on its own host.
             url, auth = self._discovery_url, False
