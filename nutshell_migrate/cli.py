@@ -5,7 +5,8 @@ Each subcommand lives in a module of its own and registers itself here:
 * ``matrix`` — the migration matrix generated from the bridge registry;
 * ``scan PATH...`` — find legacy JSON-RPC calls in a codebase, with each method's bridge status;
 * ``emulator`` — serve a local Nutshell (both APIs, one store) on loopback;
-* ``proxy`` — a local JSON-RPC endpoint answering legacy integrations through the bridge.
+* ``proxy`` — a local JSON-RPC endpoint answering legacy integrations through the bridge;
+* ``policy`` — add agents (tokens and grants) to an access policy file, list and check it.
 
 Exit codes: 0 success, 2 a usage or configuration error (one line on stderr, no traceback),
 130 interrupted. API keys are never printed or logged; the only key ever shown is the
@@ -23,6 +24,7 @@ from nutshell_migrate import (
     compare_command,
     emulator_command,
     matrix_view,
+    policy_command,
     proxy_command,
     report_command,
     scan,
@@ -39,6 +41,7 @@ COMMANDS = (
     scan,
     emulator_command,
     proxy_command,
+    policy_command,
 )
 
 

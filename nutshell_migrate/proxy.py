@@ -43,6 +43,7 @@ import attrs
 from bridge.api import NutshellAPI
 from bridge.experiment import Publisher
 from bridge.routes import Routes
+from nutshell_core.audit import AuditSink
 from nutshell_core.catalog import RPC_METHODS, RpcMethod
 from nutshell_core.errors import (
     AuthenticationError,
@@ -57,8 +58,18 @@ from nutshell_core.errors import (
 )
 from nutshell_core.errors import RequestTimeoutError as UpstreamTimeout
 from nutshell_core.loopback import ServerLimits, serving
+from nutshell_core.policy import Policy
+from nutshell_core.secrets import SecretMask
 from nutshell_core.strict_json import JsonInputError, loads_request
 from nutshell_core.transport import check_url_is_safe, is_loopback_host
+from nutshell_migrate.gateway import (
+    AUTH_CHALLENGES,
+    CROSS_ORIGIN_CODE,
+    UNAUTHENTICATED_CODE,
+    UNAUTHENTICATED_MESSAGE,
+    Gateway,
+    browser_refusal,
+)
 from nutshell_rpc.server import RpcBackend, RpcServer, parse_basic_auth
 
 __all__ = [
@@ -233,10 +244,16 @@ class BridgeBackend(RpcBackend):
         if not isinstance(principal, BridgePrincipal):
             raise AuthenticationError("API key not found", status=401, code=401)
         try:
-            return principal.api.call_named(method, params)
+            return self.call(principal.api, method, params)
         except AuthenticationError:
             self._forget(principal)
             raise
+
+    def call(self, api: NutshellAPI, method: RpcMethod, params: Mapping[str, Any]) -> Any:
+        """Run one call through ``api``, upstream failures turned into what a caller may do
+        next (retry on 502-504; never blindly on an outcome-unknown write)."""
+        try:
+            return api.call_named(method, params)
         except ConnectError as exc:
             # The request never left: a caller may safely retry, so say "unavailable".
             raise ServerError(
@@ -256,6 +273,11 @@ class BridgeBackend(RpcBackend):
                 ) from None
             # Without this the server would report an upstream failure as the caller's bad params.
             raise ServerError(f"upstream failed: {exc.message}", status=502, code=502) from None
+
+    def gateway_principal(self, username: str, api_key: str) -> BridgePrincipal:
+        """A bridge principal for the proxy's own credentials, outside the per-caller cache
+        (never evicted; the caller closes it)."""
+        return BridgePrincipal(self._factory(username, api_key), _digest(username, api_key))
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -286,11 +308,15 @@ def _outcome_unknown(exc: NutshellError) -> ServerError:
 
 
 def _json_error(
-    start_response: Callable[..., Any], status: str, code: int, message: str
+    start_response: Callable[..., Any],
+    status: str,
+    code: int,
+    message: str,
+    headers: Sequence[tuple[str, str]] = (),
 ) -> list[bytes]:
     body = {"result": None, "error": {"code": code, "message": message, "data": None}, "id": None}
     payload = json.dumps(body).encode("utf-8")
-    start_response(status, [("Content-Type", "application/json; charset=utf-8")])
+    start_response(status, [("Content-Type", "application/json; charset=utf-8"), *headers])
     return [payload]
 
 
@@ -322,20 +348,35 @@ def _outcome(status: int, chunks: Sequence[bytes]) -> str:
 
 _HTTP_METHODS: Final = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
+_STATUS_LINES: Final = {
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    413: "Content Too Large",
+}
+
 
 class ProxyApp:
     """The WSGI application: the JSON-RPC endpoint and discovery, nothing else.
 
     Every request to either path is logged on :data:`ACCESS_LOGGER` (see the module docstring);
-    ``routes`` names the route mode in that line.
+    ``routes`` names the route mode in that line. With a ``gateway``
+    (:mod:`nutshell_migrate.gateway`) callers are the policy's agents and every request is
+    audited; the access line's ``caller`` is then the agent's name.
     """
 
     def __init__(
-        self, server: RpcServer, *, max_body: int = MAX_BODY, routes: Routes | None = None
+        self,
+        server: RpcServer,
+        *,
+        max_body: int = MAX_BODY,
+        routes: Routes | None = None,
+        gateway: Gateway | None = None,
     ) -> None:
         self._server = server
         self._max_body = max_body
         self._routes = routes
+        self._gateway = gateway
 
     def __call__(
         self, environ: Mapping[str, Any], start_response: Callable[..., Any]
@@ -348,6 +389,8 @@ class ProxyApp:
         http_method = str(environ.get("REQUEST_METHOD") or "GET").upper()
         if http_method not in _HTTP_METHODS:
             http_method = "-"  # any token is a valid request method; log only known ones
+        if self._gateway is not None:
+            return self._answer_agent(self._gateway, environ, start_response, http_method, path)
         caller = caller_tag(environ.get("HTTP_AUTHORIZATION"))
         try:
             length = int(environ.get("CONTENT_LENGTH") or 0)
@@ -371,6 +414,75 @@ class ProxyApp:
 
         chunks = list(self._server.wsgi({**environ, "wsgi.input": io.BytesIO(body)}, capture))
         status = seen[-1] if seen else 500
+        self._log(http_method, method, _outcome(status, chunks), status, started, caller)
+        return chunks
+
+    def _answer_agent(
+        self,
+        gateway: Gateway,
+        environ: Mapping[str, Any],
+        start_response: Callable[..., Any],
+        http_method: str,
+        path: str,
+    ) -> list[bytes]:
+        """One request in gateway mode: refusals first, then the call as the agent."""
+        started = time.perf_counter()
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = -1
+        sized = 0 <= length <= self._max_body
+        body = environ["wsgi.input"].read(length) if sized and length else b""
+        method = _rpc_method_of(http_method, body)
+        agent = None
+        headers: tuple[tuple[str, str], ...] = ()
+        refusal = browser_refusal(environ)
+        if refusal is not None:
+            status, code, message = 403, CROSS_ORIGIN_CODE, refusal
+        else:
+            agent = gateway.authenticate(environ.get("HTTP_AUTHORIZATION"))
+            if agent is None:
+                refusal = UNAUTHENTICATED_MESSAGE
+                status, code, message = 401, UNAUTHENTICATED_CODE, UNAUTHENTICATED_MESSAGE
+                headers = AUTH_CHALLENGES
+            elif not sized:
+                status, code = (400 if length < 0 else 413), -32600
+                message = "Invalid Request" if length < 0 else "Request too large"
+        caller = agent.name if agent is not None else "-"
+        if refusal is not None or not sized:
+            line = f"{status} {_STATUS_LINES.get(status, 'Error')}"
+            chunks = _json_error(start_response, line, code, message, headers)
+            gateway.record(
+                http_method=http_method,
+                path=path,
+                method=method,
+                status=status,
+                started=started,
+                agent=agent,
+                refusal=refusal,
+            )
+            self._log(http_method, method, f"error:{code}", status, started, caller)
+            return chunks
+        assert agent is not None  # refused above otherwise
+        call = gateway.call_for(agent)
+        seen: list[int] = []
+
+        def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            seen.append(int(status.split(" ", 1)[0]))
+            return start_response(status, headers, exc_info)
+
+        inner = gateway.inner_environ(environ, io.BytesIO(body))
+        chunks = list(RpcServer(call).wsgi(inner, capture))
+        status = seen[-1] if seen else 500
+        gateway.record(
+            http_method=http_method,
+            path=path,
+            method=method,
+            status=status,
+            started=started,
+            agent=agent,
+            call=call,
+        )
         self._log(http_method, method, _outcome(status, chunks), status, started, caller)
         return chunks
 
@@ -450,6 +562,9 @@ def serve(
     limits: ServerLimits | None = None,
     ssl_context: ssl.SSLContext | None = None,
     publishers: Sequence[Publisher] = (),
+    policy: Policy | None = None,
+    credentials: tuple[str, str] | None = None,
+    audit: AuditSink | None = None,
 ) -> Iterator[ProxyUrls]:
     """Serve the proxy on a loopback address until the ``with`` block ends.
 
@@ -460,13 +575,25 @@ def serve(
     serves https, and discovery then answers the ``host:port`` clients build
     ``https://host:port/api/v1/json`` from. ``publishers`` get every shadow comparison (e.g.
     :class:`bridge.publish.ShadowLogPublisher`).
+
+    With a ``policy`` the proxy is the agents' gateway (:mod:`nutshell_migrate.gateway`): it
+    calls Nutshell with ``credentials`` (username, API key), its callers authenticate as the
+    policy's agents, each call is checked against their grants, and ``audit`` receives one
+    :class:`~nutshell_core.audit.AuditEvent` per request.
     """
     if not is_loopback_host(host):
         raise UsageError(f"the proxy only listens on loopback addresses, not {host!r}")
     for url in (upstream_rpc, upstream_rest):
         if url is not None:
             check_url_is_safe(url)
+    if policy is None and (credentials is not None or audit is not None):
+        raise ConfigurationError("the proxy's own credentials and an audit sink need a policy")
+    if policy is not None and (credentials is None or not all(credentials)):
+        raise ConfigurationError("a proxy with a policy needs its Nutshell username and API key")
+    # Registered before anything can fail: no message built from here on can show the key.
+    mask = SecretMask.for_credentials(*credentials) if credentials is not None else None
     backend: BridgeBackend | None = None
+    gateway: Gateway | None = None
 
     def app_for(bound_host: str, bound_port: int) -> ProxyApp:
         nonlocal backend
@@ -481,7 +608,21 @@ def serve(
             legacy_reference=legacy_reference,
             publishers=publishers,
         )
-        return ProxyApp(RpcServer(backend), max_body=server_limits.max_body, routes=backend.routes)
+        nonlocal gateway
+        if policy is not None and credentials is not None and mask is not None:
+            gateway = Gateway(
+                policy,
+                backend=backend,
+                principal=backend.gateway_principal(*credentials),
+                mask=mask,
+                audit=audit,
+            )
+        return ProxyApp(
+            RpcServer(backend),
+            max_body=server_limits.max_body,
+            routes=backend.routes,
+            gateway=gateway,
+        )
 
     server_limits = limits if limits is not None else ServerLimits(max_body=MAX_BODY)
     try:
@@ -497,5 +638,7 @@ def serve(
             scheme = "http" if ssl_context is None else "https"
             yield ProxyUrls(base=f"{scheme}://{_netloc(bound_host, bound_port)}")
     finally:
+        if gateway is not None:
+            gateway.close()
         if backend is not None:
             backend.close()

@@ -4,12 +4,18 @@ Besides the routes, the command sets up what the proxy needs to stand in for Nut
 of unmodified clients: TLS on loopback (``--tls`` generates a certificate, ``--tls-cert`` and
 ``--tls-key`` use one), the shadow log (``--shadow-log FILE``, checked at start), and logging to
 stderr at ``--log-level`` with one access line per call. See ``docs/proxy.md``.
+
+With ``--policy FILE`` the proxy is the agents' gateway (:mod:`nutshell_migrate.gateway`): it
+calls Nutshell with ``NUTSHELL_USERNAME`` and ``NUTSHELL_API_KEY`` from the environment (or,
+with neither set, an embedded emulator served on loopback), its callers authenticate as the
+policy's agents, and ``--audit-log FILE`` records one JSON line per call.
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import os
 import ssl
 import sys
 import time
@@ -21,7 +27,9 @@ from urllib.parse import urlsplit, urlunsplit
 
 from bridge.publish import ShadowLogPublisher
 from bridge.routes import Routes, calls_rpc_beside_rest
+from nutshell_core.audit import AuditLog
 from nutshell_core.errors import ConfigurationError, UsageError
+from nutshell_core.policy import Policy
 from nutshell_migrate import arguments, proxy, tls
 from nutshell_migrate.serving import enter_server, require_loopback, run_until_stopped
 from nutshell_migrate.terminal import PROG, err, out
@@ -29,6 +37,12 @@ from nutshell_migrate.terminal import PROG, err, out
 __all__ = ["register"]
 
 LOG_LEVELS = ("debug", "info", "warning", "error")
+
+USERNAME_VARIABLE = "NUTSHELL_USERNAME"
+KEY_VARIABLE = "NUTSHELL_API_KEY"
+#: What the embedded emulator of ``--policy`` without credentials is seeded with.
+EMBEDDED_RECORDS = 200
+EMBEDDED_SEED = 0
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
@@ -139,6 +153,47 @@ def _describe_results(args: argparse.Namespace, routes: Routes) -> str:
     return f"complete ({source})"
 
 
+def _environment_credentials() -> tuple[str, str] | None:
+    """The proxy's own Nutshell credentials from the environment; None when neither is set."""
+    username = os.environ.get(USERNAME_VARIABLE, "").strip()
+    api_key = os.environ.get(KEY_VARIABLE, "").strip()
+    if username and api_key:
+        return username, api_key
+    if username or api_key:
+        missing = KEY_VARIABLE if username else USERNAME_VARIABLE
+        raise ConfigurationError(
+            f"{missing} is not set: with --policy set both {USERNAME_VARIABLE} and "
+            f"{KEY_VARIABLE}, or neither to serve the embedded emulator"
+        )
+    return None
+
+
+def _gateway_options(args: argparse.Namespace) -> tuple[Policy | None, tuple[str, str] | None]:
+    """The policy and the proxy's own credentials (None: the embedded emulator), checked."""
+    if args.policy is None:
+        if args.audit_log is not None:
+            raise UsageError("--audit-log records the calls of --policy agents; add --policy FILE")
+        return None, None
+    policy = Policy.load(args.policy)
+    credentials = _environment_credentials()
+    if credentials is None and (args.upstream_rpc or args.upstream_rest):
+        raise UsageError(
+            f"--policy with --upstream-rpc/--upstream-rest needs {USERNAME_VARIABLE} and "
+            f"{KEY_VARIABLE}: the proxy calls Nutshell with its own key, never its callers'"
+        )
+    return policy, credentials
+
+
+def _audit_log(args: argparse.Namespace, stack: ExitStack) -> AuditLog | None:
+    if args.audit_log is None:
+        return None
+    if Path(args.audit_log).is_dir():
+        raise ConfigurationError(f"the audit log {args.audit_log} is a directory, not a file")
+    audit = AuditLog(args.audit_log)  # opened now: an unwritable file fails before serving
+    stack.callback(audit.close)
+    return audit
+
+
 def cmd_proxy(args: argparse.Namespace) -> int:
     """Serve a local JSON-RPC endpoint answering legacy calls through the bridge."""
     require_loopback(args.listen_host, "proxy")
@@ -146,8 +201,21 @@ def cmd_proxy(args: argparse.Namespace) -> int:
     # Everything that can be wrong with the options fails here, before anything listens.
     shadow_log = _shadow_log(args)
     ssl_context, tls_text = _tls(args)
+    policy, credentials = _gateway_options(args)
     with ExitStack() as stack:
+        audit = _audit_log(args, stack)
         stack.enter_context(_logging_to_stderr(args.log_level))
+        nutshell = ""
+        if policy is not None and credentials is None:
+            upstream = _embedded_emulator(stack)
+            args.upstream_rpc, args.upstream_rest = upstream.rpc, upstream.rest
+            credentials = (upstream.email, upstream.api_key)
+            nutshell = (
+                f"the embedded emulator at {upstream.base} ({EMBEDDED_RECORDS} seeded records; "
+                "nothing leaves this machine)"
+            )
+        elif credentials is not None:
+            nutshell = f"the account of {USERNAME_VARIABLE} (key from {KEY_VARIABLE})"
         urls = enter_server(
             stack,
             proxy.serve(
@@ -160,6 +228,9 @@ def cmd_proxy(args: argparse.Namespace) -> int:
                 legacy_reference=args.legacy_reference,
                 ssl_context=ssl_context,
                 publishers=() if shadow_log is None else (shadow_log,),
+                policy=policy,
+                credentials=credentials,
+                audit=audit,
             ),
             f"{args.listen_host}:{args.listen_port}",
         )
@@ -188,9 +259,41 @@ def cmd_proxy(args: argparse.Namespace) -> int:
             f"  logs:          stderr, level {args.log_level} "
             f"(one access line per call on {proxy.ACCESS_LOGGER})"
         )
-        out("  callers authenticate with their own Nutshell email and API key (Basic auth)")
+        if policy is None:
+            out("  callers authenticate with their own Nutshell email and API key (Basic auth)")
+        else:
+            out(f"  nutshell:      {nutshell}")
+            out(
+                f"  agents:        {len(policy.agents)} from {args.policy} "
+                "(Basic NAME:TOKEN or Bearer TOKEN; each call checked against its grants)"
+            )
+            out(
+                f"  audit log:     {args.audit_log} (one JSON line per call)"
+                if audit is not None
+                else "  audit log:     off (--audit-log FILE records every call)"
+            )
         run_until_stopped(args.run_seconds)
     return 0
+
+
+class _Embedded:
+    """Where the embedded emulator listens and its built-in test credentials."""
+
+    def __init__(self, base: str, rpc: str, rest: str, email: str, api_key: str) -> None:
+        self.base, self.rpc, self.rest = base, rpc, rest
+        self.email, self.api_key = email, api_key
+
+
+def _embedded_emulator(stack: ExitStack) -> _Embedded:
+    """A seeded emulator served on loopback for ``stack``'s life: the gateway's upstream."""
+    # Imported here: only --policy without credentials needs the emulator.
+    from nutshell_emulator import Emulator  # noqa: PLC0415
+
+    emulator = Emulator()
+    stack.callback(emulator.close)
+    emulator.seed(EMBEDDED_RECORDS, random_seed=EMBEDDED_SEED)
+    urls = enter_server(stack, emulator.serve("127.0.0.1", 0), "127.0.0.1 (embedded emulator)")
+    return _Embedded(urls.base, urls.rpc, urls.rest, emulator.email, emulator.api_key)
 
 
 def _describe_shadow_log(publisher: ShadowLogPublisher | None, routes: Routes) -> str:
@@ -250,6 +353,20 @@ def register(commands: Any) -> None:
     )
     tls_group.add_argument("--tls-cert", metavar="FILE", help="serve https with this certificate")
     tls_group.add_argument("--tls-key", metavar="FILE", help="the private key of --tls-cert")
+    agents_group = proxy_cmd.add_argument_group(
+        "agents (the proxy as a gateway holding the Nutshell key; see docs/proxy.md)"
+    )
+    agents_group.add_argument(
+        "--policy",
+        metavar="FILE",
+        help=f"serve the agents of this policy file (TOML); Nutshell is called with "
+        f"{USERNAME_VARIABLE}/{KEY_VARIABLE}, or an embedded emulator when neither is set",
+    )
+    agents_group.add_argument(
+        "--audit-log",
+        metavar="FILE",
+        help="append one JSON line per call (allowed or refused) to FILE; needs --policy",
+    )
     log_group = proxy_cmd.add_argument_group("logs")
     log_group.add_argument(
         "--shadow-log",
