@@ -29,13 +29,34 @@ __all__ = ["BridgeContext", "RestView"]
 
 R = TypeVar("R", bound=Record)
 
+#: Reference classes by entity name (the first class declared wins, as a scan would pick).
+_REFERENCE_BY_ENTITY: dict[str, type[Record]] = {}
+for _cls in REFERENCE_CLASSES:
+    _REFERENCE_BY_ENTITY.setdefault(_cls.entity, _cls)
+
+#: Per record class, its field names (read once: named() visits every field of every record).
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _field_names(cls: type) -> tuple[str, ...]:
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = tuple(f.name for f in attrs.fields(cls))
+    return names
+
 
 class RestView:
     """A read-only record source over what REST returned plus the reference cache."""
 
     def __init__(self, cache: ReferenceCache, records: Iterable[Record] = ()) -> None:
         self._cache = cache
-        self._records: dict[tuple[str, int], Record] = {}
+        # Records by entity, then id. A record gets its bridge rev when the presenter first
+        # reads it: most side-loads of a stub list are never rendered, and a rev is a digest.
+        self._records: dict[str, dict[int, Record]] = {}
+        self._revved: set[tuple[str, int]] = set()
+        # all() answers, per class, until the next add(): the presenter asks for the same
+        # list once per rendered record.
+        self._lists: dict[type[Record], list[Any]] = {}
         for record in records:
             self.add(record)
 
@@ -43,7 +64,21 @@ class RestView:
         """Make ``record`` visible to the presenter, carrying a bridge rev when it has none
         (the legacy API gives every record, nested ones too, a string rev)."""
         if isinstance(record.id, int):
-            self._records[(record.entity, record.id)] = with_rev(record)
+            self._records.setdefault(record.entity, {})[record.id] = record
+            self._revved.discard((record.entity, record.id))
+            self._lists.clear()
+
+    def _held(self, entity: str, record_id: int) -> Record | None:
+        """A record REST returned, with its bridge rev."""
+        held = self._records.get(entity)
+        if held is None:
+            return None
+        record = held.get(record_id)
+        if record is None or (entity, record_id) in self._revved:
+            return record
+        record = held[record_id] = with_rev(record)
+        self._revved.add((entity, record_id))
+        return record
 
     def find(self, cls: type[R], record_id: int) -> R | None:
         """A record REST returned, else a cached reference record, else None."""
@@ -52,9 +87,9 @@ class RestView:
             # The cached list is timed and carries revs; a side-loaded copy (an account's
             # owners) is what one response said, so it only stands in for a record the list
             # lacks.
-            record = self._cache.get(cls, record_id) or self._records.get((cls.entity, record_id))
+            record = self._cache.get(cls, record_id) or self._held(cls.entity, record_id)
         else:
-            record = self._records.get((cls.entity, record_id))
+            record = self._held(cls.entity, record_id)
         if record is None and cls is Team:
             record = self._cache.teams().get(record_id)
         return record if isinstance(record, cls) else None
@@ -65,14 +100,19 @@ class RestView:
 
     def all(self, cls: type[R]) -> list[R]:
         """The records of a class the view holds (reference classes: the whole cached list)."""
-        if cls in REFERENCE_CLASSES:
-            merged: dict[int, Record] = dict(self._cache.records(cls))
-        else:
-            merged = {}
-        for (entity, record_id), record in self._records.items():
-            if entity == cls.entity:
-                merged[record_id] = record
-        return [r for _, r in sorted(merged.items()) if isinstance(r, cls)]
+        listed = self._lists.get(cls)
+        if listed is None:
+            if cls in REFERENCE_CLASSES:
+                merged: dict[int, Record] = dict(self._cache.records(cls))
+            else:
+                merged = {}
+            for record_id in list(self._records.get(cls.entity, {})):
+                record = self._held(cls.entity, record_id)
+                if record is not None:
+                    merged[record_id] = record
+            listed = [r for _, r in sorted(merged.items()) if isinstance(r, cls)]
+            self._lists[cls] = listed
+        return list(listed)
 
     def now(self) -> datetime:
         """The current time in UTC, to the second."""
@@ -160,21 +200,21 @@ class BridgeContext:
         writes both render through this, so a write's result and a later bridged read agree.
         """
         changes: dict[str, Any] = {}
-        for field in attrs.fields(type(record)):
-            value = getattr(record, field.name)
+        for name in _field_names(type(record)):
+            value = getattr(record, name)
             if isinstance(value, Ref):
                 named = self.named_ref(value)
                 if named is not value:
-                    changes[field.name] = named
+                    changes[name] = named
             elif isinstance(value, tuple) and value and all(isinstance(v, Ref) for v in value):
                 refs = tuple(self.named_ref(v) for v in value)
                 if any(a is not b for a, b in zip(refs, value, strict=True)):
-                    changes[field.name] = refs
+                    changes[name] = refs
         return attrs.evolve(record, **changes) if changes else record
 
     def named_ref(self, ref: Ref) -> Ref:
         """A link to reference data, with the cached record's name when it has none."""
-        cls = next((c for c in REFERENCE_CLASSES if c.entity == ref.entity), None)
+        cls = _REFERENCE_BY_ENTITY.get(ref.entity)
         if cls is None or not isinstance(ref.id, int) or isinstance(ref.name, str):
             return ref
         name = getattr(self.cache.get(cls, ref.id), "name", None)

@@ -71,7 +71,7 @@ from nutshell_core.errors import (
     ServerError,
     TransportError,
 )
-from nutshell_core.model import UNSET, Record, Ref
+from nutshell_core.model import UNSET, Record, Ref, Unset
 from nutshell_rest import Event, RestClient
 from nutshell_rest.tracking import RequestLog, track_requests
 
@@ -97,30 +97,53 @@ PREFIX = "b:"
 _VOLATILE = frozenset({"memo", "rev", "stub", "created_time", "modified_time", "record"})
 
 
-def _canonical(value: Any) -> Any:
-    if value is UNSET:
-        return "<unset>"
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, datetime):
-        return int(value.timestamp())
-    if isinstance(value, Decimal):
-        return str(value.normalize())
-    if isinstance(value, tuple | list):
-        return [_canonical(v) for v in value]
-    if isinstance(value, Mapping):
-        return {str(k): _canonical(v) for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))}
-    if isinstance(value, Ref):
+#: Values that stand for themselves in a digest.
+_PLAIN: frozenset[type] = frozenset({str, int, float, bool, type(None)})
+
+Canonical = Callable[[Any], Any]
+
+#: Per type, how a value of it is canonicalized. Which rule applies depends only on a value's
+#: type, so the choice is made once per type instead of walking every check per value.
+_BY_TYPE: dict[type, Canonical] = {}
+
+
+def _itself(value: Any) -> Any:
+    return value
+
+
+def _rule_for(cls: type) -> Canonical:
+    """The canonical form of values of ``cls`` (the rules, in the order they apply)."""
+    if cls in _PLAIN:
+        return _itself
+    if cls is Unset:
+        return lambda _value: "<unset>"
+    if issubclass(cls, Enum):
+        return lambda value: value.value
+    if issubclass(cls, datetime):
+        return lambda value: int(value.timestamp())
+    if issubclass(cls, Decimal):
+        return lambda value: str(value.normalize())
+    if issubclass(cls, tuple | list):
+        return lambda value: [_canonical(v) for v in value]
+    if issubclass(cls, Mapping):
+        return lambda value: {
+            str(k): _canonical(v) for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))
+        }
+    if issubclass(cls, Ref):
         # A link is its target and role. Its name is display data that readers fill in from
         # the reference cache, so it must not change the digest of the record holding it.
-        return [value.entity, _canonical(value.id), _canonical(value.relationship)]
-    if attrs.has(type(value)):
-        return {
-            f.name: _canonical(getattr(value, f.name))
-            for f in attrs.fields(type(value))
-            if f.name not in _VOLATILE
-        }
-    return value
+        return lambda value: [value.entity, _canonical(value.id), _canonical(value.relationship)]
+    if attrs.has(cls):
+        names = tuple(f.name for f in attrs.fields(cls) if f.name not in _VOLATILE)
+        return lambda value: {name: _canonical(getattr(value, name)) for name in names}
+    return _itself
+
+
+def _canonical(value: Any) -> Any:
+    rule = _BY_TYPE.get(type(value))
+    if rule is None:
+        rule = _BY_TYPE[type(value)] = _rule_for(type(value))
+    return rule(value)
 
 
 def rev_token(record: Record) -> str:
