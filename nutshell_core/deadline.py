@@ -257,7 +257,8 @@ def read_body(
 
     Raises :class:`BodyTooLargeError` as soon as more than ``max_bytes`` decoded bytes arrive
     (or a ``Content-Length`` announces more), and :class:`DeadlinePassedError` when
-    ``expired()`` turns true between chunks; both close the response. Read failures are the
+    ``expired()`` turns true between chunks or is true once the body ended; both close the
+    response. Read failures are the
     :mod:`requests` exceptions :meth:`requests.Response.iter_content` raises.
     """
     status = response.status_code
@@ -276,6 +277,11 @@ def read_body(
             chunks.append(chunk)
             if expired():
                 raise DeadlinePassedError("the deadline passed while the body was read")
+        # Also after the last chunk, or when there was none: a watchdog that shut the socket
+        # down mid-headers or mid-body ends the read as if the server had closed, and what
+        # arrived until then (often nothing) would pass for the whole answer.
+        if expired():
+            raise DeadlinePassedError("the deadline passed before the answer was complete")
     except BaseException:
         response.close()  # the connection is in an unknown state: never reuse it
         raise

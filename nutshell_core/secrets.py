@@ -3,9 +3,10 @@
 A server may echo the API key or the Basic token back (in a body, a header, an error message),
 and whatever the project stores or writes from an answer could then carry it. A mask is built
 once from the credentials and keeps, for every form the key can take in text (as given,
-URL-quoted, JSON- and HTML-escaped, inside the Basic token), only a keyed BLAKE2 digest and
-its length. Masking hashes every window of those lengths and replaces the windows whose digest
-matches; the key of the digest is random per process, so the digests are no use elsewhere.
+URL-quoted in upper- or lower-case hex, JSON- and HTML-escaped, inside the Basic token), only
+a keyed BLAKE2 digest and its length. Masking hashes every window of those lengths and
+replaces the windows whose digest matches; the key of the digest is random per process, so the
+digests are no use elsewhere.
 
 Each window is first looked up by Python's own ``hash`` (SipHash, itself keyed per process
 unless ``PYTHONHASHSEED`` is set) in C-level iteration, so a text with no secret costs one pass
@@ -23,6 +24,7 @@ import hashlib
 import html
 import json
 import os
+import re
 import threading
 import weakref
 from collections import Counter, deque
@@ -42,6 +44,7 @@ _PROCESS_KEY: Final = os.urandom(32)
 # Shorter forms would mask ordinary words; no real key is this short.
 _MIN_LENGTH: Final = 6
 _MAX_DEPTH: Final = 12
+_PERCENT: Final = re.compile(r"%[0-9A-F]{2}")
 
 
 def _digest(text: str) -> bytes:
@@ -55,7 +58,10 @@ def basic_token(username: str, api_key: str) -> str:
 
 def _spellings(secret: str) -> set[str]:
     """Every way ``secret`` may be written into a text a server sends back."""
-    forms = {secret, quote(secret, safe=""), quote(secret), quote_plus(secret)}
+    quoted = {quote(secret, safe=""), quote(secret), quote_plus(secret)}
+    # RFC 3986 percent-encoding is case-insensitive and some servers write lower-case hex.
+    quoted |= {_PERCENT.sub(lambda m: m.group(0).lower(), form) for form in quoted}
+    forms = {secret, *quoted}
     for form in list(forms):
         for ascii_only in (True, False):
             escaped = json.dumps(form, ensure_ascii=ascii_only)[1:-1]
@@ -139,8 +145,10 @@ class SecretMask:
 
     @classmethod
     def for_credentials(cls, username: str, api_key: str) -> SecretMask:
-        """A mask for an API key and the Basic token it is sent in."""
-        return cls(api_key, basic_token(username, api_key))
+        """A mask for an API key, the Basic token it is sent in, and the key in base64 alone
+        (what a server that decoded the token and re-encoded the password would echo)."""
+        alone = base64.b64encode(api_key.encode("utf-8", "surrogatepass")).decode("ascii")
+        return cls(api_key, basic_token(username, api_key), alone)
 
     def __call__(self, text: str) -> str:
         """Same as :meth:`mask`."""

@@ -9,11 +9,11 @@ answer records of the requested type and ids, never a neighbour. Each failure is
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Mapping
 from typing import Final
 
 from nutshell_core.errors import MalformedResponseError
-from nutshell_core.model import CustomField, Record
+from nutshell_core.model import CustomField, Record, entity_for_rest_type
 from nutshell_rest._codecs import split_id
 from nutshell_rest.envelope import Envelope, Item
 
@@ -41,10 +41,13 @@ def _items(envelope: Envelope) -> Iterator[tuple[Item, str]]:
 
 
 def require_ids(envelope: Envelope, target: str, status: int | None = None) -> None:
-    """Raise when a model record of a server's answer has no id (``{"leads": [{}]}``).
+    """Raise when a model record of a server's answer has no id (``{"leads": [{}]}``), or
+    when the primary array named after a model type holds another type.
 
     Items of types the model lacks stay dicts and are not judged: their shapes are not known;
-    neither are custom field values, which are named rather than numbered.
+    neither are custom field values, which are named rather than numbered. In a primary array
+    such as ``leads`` every item must be that type, though: a contact (or an item of a type
+    nobody knows) listed as a lead would be handed to the caller as one of the leads.
     """
     missing = [
         f"no id @ {path}.id"
@@ -57,6 +60,28 @@ def require_ids(envelope: Envelope, target: str, status: int | None = None) -> N
         raise MalformedResponseError(
             "a record without an id", target, status, problems=tuple(missing[:5])
         )
+    expected = entity_for_rest_type(envelope.primary_key)
+    if expected is None:
+        return
+    strangers = [
+        f"type {_quote(_type_of(item))}, expected {expected.rest_type!r} @ "
+        f"$.{envelope.primary_key}[{index}].type"
+        for index, item in enumerate(envelope.records)
+        if not isinstance(item, expected)
+    ]
+    if strangers:
+        raise MalformedResponseError(
+            f"records of another type in the {envelope.primary_key!r} array",
+            target,
+            status,
+            problems=tuple(strangers[:5]),
+        )
+
+
+def _type_of(item: Item) -> object:
+    if isinstance(item, Record):
+        return item.rest_type
+    return item.get("type") if isinstance(item, Mapping) else type(item).__name__
 
 
 def _identity(item: Item, path: str) -> tuple[int | None, str | None, str]:

@@ -58,6 +58,19 @@ def test_every_form_is_masked(mask: SecretMask) -> None:
     assert masked.endswith('"[secure]"z {"k": "[secure]"} [secure]')
 
 
+def test_lower_case_percent_encoding_is_masked_too(mask: SecretMask) -> None:
+    # Percent-encoding is case-insensitive; a server may echo the key as %2f rather than %2F.
+    lower = quote(KEY, safe="").replace("%2F", "%2f").replace("%2B", "%2b").replace("%3D", "%3d")
+    assert lower != quote(KEY, safe="")
+    assert mask.mask(f"k={lower}&x") == f"k={MASK}&x"
+    assert lower not in str(errors.NutshellError(f"bad key {lower}"))
+
+
+def test_the_key_in_base64_alone_is_masked(mask: SecretMask) -> None:
+    alone = base64.b64encode(KEY.encode()).decode()
+    assert mask.mask(f"password={alone};") == f"password={MASK};"
+
+
 def test_text_without_a_secret_is_returned_as_is(mask: SecretMask) -> None:
     text = "nothing to see " * 50
     assert mask.mask(text) is text

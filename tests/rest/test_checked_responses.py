@@ -130,6 +130,23 @@ def test_lists_and_side_loads_need_ids(rsps: responses.RequestsMock, api: RestCl
         api.leads.list()
 
 
+@pytest.mark.parametrize(
+    ("stranger", "shown"),
+    [(rec("contacts", 2, name="Ann"), "'contacts'"), (rec("gadgets", 3), "'gadgets'")],
+    ids=["a-contact", "an-unknown-type"],
+)
+def test_a_list_never_passes_another_type_off_as_its_own(
+    rsps: responses.RequestsMock, api: RestClient, stranger: dict[str, Any], shown: str
+) -> None:
+    # A contact (or an item of a type nobody knows) in the leads array is not a lead.
+    answer(rsps, "/leads", {"leads": [rec("leads", 1), stranger]})
+    with pytest.raises(errors.MalformedResponseError) as exc:
+        api.leads.list()
+    assert f"type {shown}, expected 'leads' @ $.leads[1].type" in problems(exc)
+    with pytest.raises(errors.MalformedResponseError):
+        list(api.leads.iterate())
+
+
 def test_wrong_types_name_the_path(rsps: responses.RequestsMock, api: RestClient) -> None:
     answer(rsps, "/leads/1-leads", {"leads": [rec("leads", 1, name=5)]})
     with pytest.raises(errors.MalformedResponseError, match=r"@ \$\.leads\[0\]\.name"):
