@@ -58,7 +58,7 @@ from datetime import datetime
 from importlib import metadata
 from types import TracebackType
 from typing import Any, Final, NoReturn, SupportsIndex, cast
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import requests
 import requests.auth
@@ -177,6 +177,23 @@ class _BasicAuth(requests.auth.AuthBase):
 
     def __reduce_ex__(self, protocol: SupportsIndex) -> NoReturn:
         raise ConfigurationError("credentials are not picklable")
+
+
+def _drop_unparsable_location(response: requests.Response, **_: Any) -> requests.Response:
+    """Remove a ``Location`` no URL parser accepts (``http://[::1``), before requests looks.
+
+    requests parses the target of every 3xx even when redirects are off, and would raise a bare
+    ``ValueError``; without the header the 3xx is simply the answer (and the caller's typed
+    error for it).
+    """
+    location = response.headers.get("Location")
+    if location is not None:
+        try:
+            urlsplit(urljoin(response.url or "", location))
+        except ValueError:
+            _log.debug("HTTP %d with an unparsable Location: not a redirect", response.status_code)
+            del response.headers["Location"]
+    return response
 
 
 def _redirect_method(status: int, method: str) -> str:
@@ -472,7 +489,8 @@ class Transport:
                     took,
                     attempt,
                     policy.max_attempts,
-                    request_id(response),
+                    # The server chooses this header; one that echoes the key must not log it.
+                    self.mask(request_id(response) or "-"),
                 )
                 if not idempotent or status not in RETRYABLE_STATUSES:
                     return response
@@ -632,6 +650,13 @@ class Transport:
                 allow_redirects=False,  # redirects are vetted below, never blindly followed
                 proxies=cast("MutableMapping[str, str] | None", _proxies_for(current)),
                 stream=True,  # the body is read by read_body, bounded in time and size
+                # A request's hooks replace the session's of the same name: keep those first.
+                hooks={
+                    "response": [
+                        *self._session.hooks.get("response", ()),
+                        _drop_unparsable_location,
+                    ]
+                },
             )
             location = self._session.get_redirect_target(response)
             if location is None:

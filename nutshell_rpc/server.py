@@ -30,6 +30,7 @@ import attrs
 from nutshell_core.calls import named_params
 from nutshell_core.catalog import RPC_METHODS, RpcMethod
 from nutshell_core.errors import APIError, NutshellError, UsageError
+from nutshell_core.model import UNSET
 from nutshell_core.strict_json import JsonInputError, loads_request
 
 __all__ = [
@@ -120,11 +121,28 @@ class _Failure(Exception):
 
 
 def _status_for(error: APIError) -> int:
-    if error.status is not None:
-        return error.status
-    if error.code is not None and 100 <= error.code < 600:
-        return error.code
-    return _STATUS_FOR_CODE.get(error.code or 0, 500)
+    status = error.status
+    if status is None and error.code is not None and 100 <= error.code < 600:
+        status = error.code
+    if status is None:
+        return _STATUS_FOR_CODE.get(error.code or 0, 500)
+    # Only an error status can carry the error envelope: a 304 has no body, and a relayed 1xx,
+    # 2xx or 3xx would tell the caller something else entirely. Whatever it was, the backend
+    # behind this endpoint failed to give an answer.
+    return status if 400 <= status < 600 else 502
+
+
+def _json_default(value: Any) -> Any:
+    """JSON for what an error's ``data`` may hold besides JSON: records, tuples, anything."""
+    if attrs.has(type(value)):  # e.g. a REST error item: the fields the server sent
+        return {
+            field.name: getattr(value, field.name)
+            for field in attrs.fields(type(value))
+            if field.repr and getattr(value, field.name) is not UNSET
+        }
+    if isinstance(value, (set, frozenset)):
+        return sorted(value, key=repr)
+    return str(value)
 
 
 class RpcServer:
@@ -243,7 +261,7 @@ class RpcServer:
 
     @staticmethod
     def _reply(status: int, body: Any) -> RpcReply:
-        payload = json.dumps(body, ensure_ascii=False).encode("utf-8")
+        payload = json.dumps(body, ensure_ascii=False, default=_json_default).encode("utf-8")
         headers = (("Content-Type", "application/json; charset=utf-8"),)
         return RpcReply(status, headers, payload)
 

@@ -11,6 +11,7 @@ import pytest
 
 from nutshell_core import errors
 from nutshell_core.catalog import RpcMethod
+from nutshell_rest.envelope import ApiErrorItem
 from nutshell_rpc.server import RpcServer, parse_basic_auth
 
 USER, KEY = "jim@demo.nutshell.com", "sekrit-KEY-123456"
@@ -41,6 +42,11 @@ class Backend:
             return {"id": params["leadId"], "rev": str(int(self.rev) + 1)}
         if method.name == "getLead" and params["leadId"] == 404:
             raise errors.NotFoundError("Lead not found", status=404, code=404)
+        if method.name == "getLead" and params["leadId"] == 304:  # an upstream's stray 304
+            raise errors.APIError("HTTP 304 not modified", status=304)
+        if method.name == "getLead" and params["leadId"] == 400:  # REST error items as data
+            items = (ApiErrorItem(status="400", title="bad"),)
+            raise errors.InvalidRequestError("bad", status=400, data=items)
         if method.name == "add":
             raise RuntimeError("internal detail that must not leak")
         return {"id": params.get("leadId", 0), "params": dict(params)}
@@ -159,6 +165,17 @@ def test_backend_not_found_and_internal_errors(server: RpcServer) -> None:
     status, body = post(server, {"method": "add", "params": [1, 2], "id": 2})
     assert status == 500 and body["error"]["code"] == -32603
     assert "internal detail" not in json.dumps(body)
+
+
+def test_an_error_status_that_cannot_carry_a_body_is_a_bad_gateway(server: RpcServer) -> None:
+    status, body = post(server, {"method": "getLead", "params": [304], "id": 1})
+    assert status == 502 and body["error"]["message"] == "HTTP 304 not modified"
+
+
+def test_error_data_that_is_not_json_is_rendered_not_a_crash(server: RpcServer) -> None:
+    status, body = post(server, {"method": "getLead", "params": [400], "id": 1})
+    assert status == 400 and body["id"] == 1
+    assert body["error"]["data"] == [{"status": "400", "title": "bad"}]
 
 
 def test_get_returns_a_service_description(server: RpcServer) -> None:
