@@ -32,7 +32,8 @@ from nutshell_emulator.rest_book import book
 from nutshell_emulator.rest_present import unix
 
 if TYPE_CHECKING:
-    from nutshell_emulator.rest_front import RestFront, _Call
+    from nutshell_emulator.rest_front import RestFront
+    from nutshell_emulator.rest_handling import _Call
 
 __all__ = ["ROUTES"]
 

@@ -25,7 +25,8 @@ from nutshell_emulator.rest_filters import matches, parse_list_params
 from nutshell_emulator.rest_present import unix
 
 if TYPE_CHECKING:
-    from nutshell_emulator.rest_front import RestFront, _Call
+    from nutshell_emulator.rest_front import RestFront
+    from nutshell_emulator.rest_handling import _Call
 
 __all__ = ["BUILT_IN_FIELDS", "EXPORT_COLUMNS", "ROUTES"]
 

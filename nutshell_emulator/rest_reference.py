@@ -39,7 +39,8 @@ from nutshell_emulator.rest_filters import matches, parse_list_params
 from nutshell_rpc.reference_shapes import custom_field_order
 
 if TYPE_CHECKING:
-    from nutshell_emulator.rest_front import RestFront, _Call
+    from nutshell_emulator.rest_front import RestFront
+    from nutshell_emulator.rest_handling import _Call
 
 __all__ = [
     "FIELD_TYPES",

@@ -30,7 +30,8 @@ from nutshell_emulator.rest_book import book, money
 from nutshell_emulator.rest_filters import DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, whole_number
 
 if TYPE_CHECKING:
-    from nutshell_emulator.rest_front import RestFront, _Call
+    from nutshell_emulator.rest_front import RestFront
+    from nutshell_emulator.rest_handling import _Call
 
 __all__ = ["ROUTES", "STATUSES", "VALID_DAYS", "render_document"]
 

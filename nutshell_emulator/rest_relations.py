@@ -1,0 +1,163 @@
+"""Relations the REST presenter reads: competitor maps (a lead's competitor relation, with a
+reversible id) and the per-response index of links between records.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from typing import Any
+
+import attrs
+
+from nutshell_core.model import (
+    ENTITIES,
+    UNSET,
+    Account,
+    Contact,
+    Lead,
+    Market,
+    ProductMap,
+    Record,
+    Ref,
+    Stage,
+)
+from nutshell_emulator.rest_values import _set
+from nutshell_emulator.store import Store
+
+# -- competitor maps ----------------------------------------------------------------------------
+
+
+def competitor_map_id(lead_id: int, competitor_id: int) -> int:
+    """The id of a lead's competitor relation: Szudzik's pairing of the two ids (reversible)."""
+    if lead_id >= competitor_id:
+        return lead_id * lead_id + lead_id + competitor_id
+    return lead_id + competitor_id * competitor_id
+
+
+def split_competitor_map_id(map_id: int) -> tuple[int, int]:
+    """``(lead_id, competitor_id)`` of a competitor map id."""
+    root = math.isqrt(map_id)
+    rest = map_id - root * root
+    return (root, rest - root) if rest >= root else (rest, root)
+
+
+@attrs.frozen
+class CompetitorMap:
+    """A competitor on a lead, as ``/competitormaps`` shows it."""
+
+    lead: Lead
+    competitor: Ref
+
+    @property
+    def id(self) -> int:
+        """The map's id (see :func:`competitor_map_id`)."""
+        assert isinstance(self.lead.id, int) and isinstance(self.competitor.id, int)
+        return competitor_map_id(self.lead.id, self.competitor.id)
+
+
+def competitor_maps(store: Store) -> list[CompetitorMap]:
+    """Every competitor relation of every live lead, in id order."""
+    maps = [
+        CompetitorMap(lead, ref)
+        for lead in store.all(Lead)
+        for ref in _set(lead.competitors) or ()
+        if isinstance(ref.id, int)
+    ]
+    return sorted(maps, key=lambda m: m.id)
+
+
+def find_competitor_map(store: Store, map_id: int) -> CompetitorMap | None:
+    """The competitor relation with this id, or None."""
+    lead_id, competitor_id = split_competitor_map_id(map_id)
+    lead = store.find(Lead, lead_id)
+    if lead is None:
+        return None
+    for ref in _set(lead.competitors) or ():
+        if ref.id == competitor_id:
+            return CompetitorMap(lead, ref)
+    return None
+
+
+# -- the per-request index ----------------------------------------------------------------------
+
+
+class _Index:
+    """Relations computed once per response, not once per record (both sides of a relation)."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    @functools.cached_property
+    def contacts_of_account(self) -> dict[int, list[str]]:
+        out: dict[int, list[str]] = {}
+        for contact in self.store.all(Contact):
+            for ref in _set(contact.accounts) or ():
+                if isinstance(ref.id, int):
+                    out.setdefault(ref.id, []).append(f"{contact.id}-contacts")
+        return out
+
+    @functools.cached_property
+    def accounts_of_contact(self) -> dict[int, list[str]]:
+        out: dict[int, list[str]] = {}
+        for account in self.store.all(Account):
+            for ref in _set(account.contacts) or ():
+                if isinstance(ref.id, int):
+                    out.setdefault(ref.id, []).append(f"{account.id}-accounts")
+        return out
+
+    @functools.cached_property
+    def maps_of_lead(self) -> dict[int, list[ProductMap]]:
+        out: dict[int, list[ProductMap]] = {}
+        for item in self.store.all(ProductMap):
+            lead = _set(item.lead)
+            if isinstance(lead, Ref) and isinstance(lead.id, int):
+                out.setdefault(lead.id, []).append(item)
+        return out
+
+    @functools.cached_property
+    def creators(self) -> dict[tuple[str, int], Ref]:
+        """Who created what, from the event log (activities have no creator attribute)."""
+        out: dict[tuple[str, int], Ref] = {}
+        for event in self.store.events():
+            if event.action == "create" and event.actor is not None:
+                out.setdefault((event.entity, event.record_id), event.actor)
+        return out
+
+    @functools.cached_property
+    def stages(self) -> dict[int, Stage]:
+        return {s.id: s for s in self.store.all(Stage) if isinstance(s.id, int)}
+
+    @functools.cached_property
+    def stage_counts(self) -> dict[int, int]:
+        out: dict[int, int] = {}
+        for stage in self.stages.values():
+            pipeline = _set(stage.stageset)
+            if isinstance(pipeline, Ref) and isinstance(pipeline.id, int):
+                out[pipeline.id] = out.get(pipeline.id, 0) + 1
+        return out
+
+    @functools.cached_property
+    def tag_counts(self) -> dict[int, int]:
+        out: dict[int, int] = {}
+        for cls in (Lead, Contact, Account):
+            for record in self.store.all(cls):
+                for ref in _set(getattr(record, "tags", UNSET)) or ():
+                    if isinstance(ref.id, int):
+                        out[ref.id] = out.get(ref.id, 0) + 1
+        return out
+
+    @functools.cached_property
+    def default_market(self) -> int | None:
+        markets = self.store.all(Market)
+        return markets[0].id if markets and isinstance(markets[0].id, int) else None
+
+    def find(self, ref: Any) -> Record | None:
+        """The live or trashed record a Ref points at."""
+        ref = _set(ref)
+        if not isinstance(ref, Ref) or not isinstance(ref.id, int):
+            return None
+        cls = ENTITIES.get(ref.entity)
+        if cls is None:
+            return None
+        return self.store.find(cls, ref.id) or self.store.trashed(cls, ref.id)
