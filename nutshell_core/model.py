@@ -168,13 +168,16 @@ class WireMemo:
     ``wire`` names the format (``"rpc"`` or ``"rest"``); ``extra`` holds keys the model does not
     know, verbatim; ``originals`` holds the original spelling of known keys whose wire form is
     richer than the typed value (a converter re-uses one only while it still structures to the
-    current typed value); ``order`` is the original key order.
+    current typed value); ``order`` is the original key order; ``loaded`` holds, per original,
+    the attribute values it was read as, so a renderer tells an unchanged record without
+    reading the original again (a key missing from it is read again).
     """
 
     wire: str
     extra: Mapping[str, Any] = attrs.field(factory=dict)
     originals: Mapping[str, Any] = attrs.field(factory=dict)
     order: tuple[str, ...] = ()
+    loaded: Mapping[str, Mapping[str, Any]] = attrs.field(factory=dict, eq=False, repr=False)
 
 
 # -- value objects ------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""Value codecs for the REST wire: ids, times, money, contact points, links, and field builders.
+"""Value codecs for the REST wire: ids, times, money, links, and field builders (contact points
+are in :mod:`nutshell_rest._points`).
 
 Loaders here raise ``ValueError``/``TypeError``/``KeyError`` on bad input; callers run them under
 :func:`nutshell_core.wiremap.structure`, which turns those into
@@ -9,34 +10,25 @@ spelling, or :data:`~nutshell_core.model.UNSET` to leave a key out.
 from __future__ import annotations
 
 import re
-import types
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
-from functools import partial
-from typing import Any, Final, Literal, Union, get_args, get_origin
+from typing import Any, Final, Literal
 
 import attrs
-import cattrs
-from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
 from nutshell_core import wiremap
 from nutshell_core.errors import MalformedResponseError, UsageError
 from nutshell_core.model import (
     ENTITIES,
     UNSET,
-    Address,
-    Email,
     Money,
-    Phone,
     Record,
     Ref,
     Unset,
-    Url,
-    WireMemo,
     entity_for_rest_type,
 )
-from nutshell_core.wiremap import Field, RecordMap
+from nutshell_core.wiremap import SLOW, Check, Field, Kept, Prepare, RecordMap, identity
 
 #: The wire name in :class:`~nutshell_core.model.WireMemo` for records read from REST.
 WIRE: Final = "rest"
@@ -45,6 +37,7 @@ WIRE: Final = "rest"
 LOAD_ERRORS: Final = (ValueError, TypeError, KeyError, AttributeError, ArithmeticError)
 
 Conv = Callable[[Any], Any]
+Reader = Callable[[Any], Any]
 TimeStyle = Literal["unix", "object"]
 
 # -- ids ----------------------------------------------------------------------------------------
@@ -320,172 +313,13 @@ def dump_money(money: Money | None) -> Any:
     return out
 
 
-# -- contact points (cattrs does the camelCase renaming) ----------------------------------------
-
-_RENAMES: Final[Mapping[type, Mapping[str, str]]] = {
-    Email: {"label": "name", "is_primary": "isPrimary"},
-    Url: {"label": "name", "is_primary": "isPrimary"},
-    Phone: {
-        "label": "name",
-        "is_primary": "isPrimary",
-        "is_opted_out": "isOptedOut",
-        "country_code": "countryCode",
-        "formatted": "numberFormatted",
-        "e164": "E164",
-    },
-    Address: {
-        "label": "name",
-        "is_primary": "isPrimary",
-        "postal_code": "postalCode",
-        "location_accuracy": "locationAccuracy",
-    },
-}
-
-_POINT_KEYS: Final = ("isPrimary", "name", "isOptedOut", "value")
-_PHONE_VALUE_KEYS: Final = ("countryCode", "number", "extension", "numberFormatted", "E164")
-_ADDRESS_VALUE_KEYS: Final = (
-    "locationAccuracy",
-    "address_1",
-    "address_2",
-    "address_3",
-    "city",
-    "state",
-    "postalCode",
-    "country",
-    "timezone",
-)
-
-
-def _is_maybe(tp: Any) -> bool:
-    return get_origin(tp) in (Union, types.UnionType) and Unset in get_args(tp)
-
-
-def _structure_maybe(conv: cattrs.Converter, value: Any, tp: Any) -> Any:
-    args = tuple(arg for arg in get_args(tp) if arg is not Unset)
-    target: Any = args[0] if len(args) == 1 else Union[args]  # noqa: UP007 - built at runtime
-    return conv.structure(value, target)
-
-
-def _configure_values(conv: cattrs.Converter) -> None:
-    """Teach ``conv`` the flat camelCase spelling of the contact-point value objects.
-
-    Primitives are structured strictly (a number is not a string, ``"false"`` is not a bool),
-    ``Maybe[...]`` unions are handled, and UNSET attributes are left out when unstructuring.
-    """
-    conv.register_structure_hook(str, lambda value, _: _str(value))
-    conv.register_structure_hook(bool, lambda value, _: _bool(value))
-    conv.register_structure_hook(int, lambda value, _: _int(value))
-    conv.register_structure_hook(float, lambda value, _: _float(value))
-    conv.register_structure_hook_func(_is_maybe, partial(_structure_maybe, conv))
-    for cls, renames in _RENAMES.items():
-        structure_overrides: dict[str, Any] = {
-            attr: override(rename=key) for attr, key in renames.items()
-        }
-        unstructure_overrides: dict[str, Any] = {
-            attr: override(rename=key, omit_if_default=attr != "is_primary")
-            for attr, key in renames.items()
-        }
-        conv.register_structure_hook(cls, make_dict_structure_fn(cls, conv, **structure_overrides))
-        conv.register_unstructure_hook(
-            cls,
-            make_dict_unstructure_fn(
-                cls, conv, _cattrs_omit_if_default=True, **unstructure_overrides
-            ),
-        )
-
-
-def _value_converter() -> cattrs.Converter:
-    conv = cattrs.Converter(detailed_validation=False)
-    _configure_values(conv)
-    return conv
-
-
-_VALUES: Final = _value_converter()
+# -- shared helpers ---------------------------------------------------------------------------
 
 
 def _object(value: Any, what: str) -> Mapping[str, Any]:
     if not isinstance(value, Mapping):
         raise TypeError(f"expected {what} object, got {type(value).__name__}")
     return value
-
-
-def _point(item: Any, what: str, keys: Sequence[str]) -> dict[str, Any]:
-    """The common keys of a contact point; a null label or flag is left to the memo."""
-    item = _object(item, what)
-    return {key: item[key] for key in keys if key in item and item[key] is not None}
-
-
-def load_email(item: Any) -> Email:
-    """``{isPrimary, name, value}`` -> Email."""
-    return _VALUES.structure(_point(item, "an email", ("isPrimary", "name", "value")), Email)
-
-
-def load_url(item: Any) -> Url:
-    """``{isPrimary, name, value}`` -> Url."""
-    return _VALUES.structure(_point(item, "a url", ("isPrimary", "name", "value")), Url)
-
-
-def load_phone(item: Any) -> Phone:
-    """``{isPrimary, name, isOptedOut, value: {countryCode, number, ...} | "as typed"}``."""
-    flat = _point(item, "a phone", ("isPrimary", "name"))
-    if "isOptedOut" in item:
-        flat["isOptedOut"] = item["isOptedOut"]
-    value = item.get("value")
-    if isinstance(value, str):
-        flat["value"] = value
-    elif isinstance(value, Mapping):
-        flat.update({key: value[key] for key in _PHONE_VALUE_KEYS if key in value})
-    elif value is not None:
-        raise TypeError(f"expected a phone value, got {type(value).__name__}")
-    return _VALUES.structure(flat, Phone)
-
-
-def load_address(item: Any) -> Address:
-    """``{isPrimary, name, value: {address_1.., location: {latitude, longitude}, ...}}``."""
-    flat = _point(item, "an address", ("isPrimary", "name"))
-    value = _object(item.get("value") or {}, "an address value")
-    flat.update({key: value[key] for key in _ADDRESS_VALUE_KEYS if key in value})
-    if "location" in value:
-        location = value["location"]
-        if location is None:
-            flat.update(latitude=None, longitude=None)
-        else:
-            location = _object(location, "a location")
-            flat.update({k: location[k] for k in ("latitude", "longitude") if k in location})
-    return _VALUES.structure(flat, Address)
-
-
-def _ordered(flat: Mapping[str, Any], keys: Sequence[str]) -> dict[str, Any]:
-    return {key: flat[key] for key in keys if key in flat}
-
-
-def dump_email(email: Email | Url) -> dict[str, Any]:
-    """Email or Url -> ``{isPrimary, name?, value}``."""
-    return _ordered(_VALUES.unstructure(email), ("isPrimary", "name", "value"))
-
-
-def dump_phone(phone: Phone) -> dict[str, Any]:
-    """Phone -> ``{isPrimary, name?, isOptedOut?, value}``; value is the server's parse when
-    the phone carries one, else the number as typed."""
-    flat = _VALUES.unstructure(phone)
-    out = _ordered(flat, _POINT_KEYS[:3])
-    parsed = _ordered(flat, _PHONE_VALUE_KEYS)
-    if parsed:
-        out["value"] = parsed
-    elif "value" in flat:
-        out["value"] = flat["value"]
-    return out
-
-
-def dump_address(address: Address) -> dict[str, Any]:
-    """Address -> ``{isPrimary, name?, value: {location?, locationAccuracy?, address_1.. }}``."""
-    flat = _VALUES.unstructure(address)
-    value: dict[str, Any] = {}
-    location = _ordered(flat, ("longitude", "latitude"))
-    if location:
-        value["location"] = location
-    value.update(_ordered(flat, _ADDRESS_VALUE_KEYS))
-    return {**_ordered(flat, ("isPrimary", "name")), "value": value}
 
 
 def list_codec(load_item: Conv, dump_item: Conv) -> tuple[Conv, Conv]:
@@ -509,8 +343,74 @@ def list_codec(load_item: Conv, dump_item: Conv) -> tuple[Conv, Conv]:
 # -- field builders -----------------------------------------------------------------------------
 
 
-def attr_field(key: str, attr: str, load: Conv = verbatim, dump: Conv = verbatim) -> Field:
-    """One wire key <-> one model attribute."""
+def _types_reader(*types: type) -> Reader:
+    """A fast reader taking values of exactly ``types`` as they are (their dump is identity)."""
+    accepted = frozenset(types)
+
+    def read(value: Any) -> Any:
+        return value if type(value) in accepted else SLOW
+
+    return read
+
+
+def _read_text_list(value: Any) -> Any:
+    if type(value) is list and all(type(item) is str for item in value):
+        return tuple(value)
+    return SLOW
+
+
+def _read_money(value: Any) -> Any:
+    if value is None:
+        return None
+    if type(value) is not dict:
+        return SLOW
+    amount = value.get("amount")
+    currency = value.get("currency")
+    formatted = value.get("formatted")
+    if (
+        type(amount) is int
+        and (currency is None or type(currency) is str)
+        and (formatted is None or type(formatted) is str)
+    ):  # the recorded shape, built without the general loader
+        return Kept(
+            Money(
+                amount=Decimal(amount),
+                currency=UNSET if currency is None else currency,
+                formatted=UNSET if formatted is None else formatted,
+            )
+        )
+    money = load_money(value)
+    # the dump writes the amount as a string: any other spelling is kept as it came
+    return Check(money) if type(value.get("amount")) is str else Kept(money)
+
+
+_NONE: Final = type(None)
+
+#: Fast readers of the loaders whose dump gives every value they accept back unchanged.
+_READERS: Final[Mapping[Conv, Reader]] = {
+    load_text: _types_reader(str, _NONE),
+    load_flag: _types_reader(bool, _NONE),
+    load_int: _types_reader(int, _NONE),
+    load_float: _types_reader(float, _NONE),
+    verbatim: verbatim,
+    load_text_list: _read_text_list,
+    load_money: _read_money,
+}
+
+
+def attr_field(
+    key: str,
+    attr: str,
+    load: Conv = verbatim,
+    dump: Conv = verbatim,
+    *,
+    read: Reader | None = None,
+) -> Field:
+    """One wire key <-> one model attribute.
+
+    ``read`` is the fast reader (see :mod:`nutshell_core.wiremap`); by default one is known
+    for the stock loaders, and any other loader's result is compared once rendered.
+    """
 
     def _load(value: Any) -> Mapping[str, Any]:
         return {attr: load(value)}
@@ -519,7 +419,12 @@ def attr_field(key: str, attr: str, load: Conv = verbatim, dump: Conv = verbatim
         value = getattr(record, attr, UNSET)
         return UNSET if isinstance(value, Unset) else dump(value)
 
-    return Field(key, _load, _dump)
+    def _checked(value: Any) -> Any:
+        return Check(load(value))
+
+    fast = read or _READERS.get(load, _checked)
+    write = identity if dump is verbatim else dump
+    return Field(key, _load, _dump, attr=attr, read=fast, write=write)
 
 
 def lenient_field(key: str, attr: str, load: Conv, dump: Conv = verbatim) -> Field:
@@ -528,23 +433,68 @@ def lenient_field(key: str, attr: str, load: Conv, dump: Conv = verbatim) -> Fie
     def _load(value: Any) -> Mapping[str, Any]:
         return {} if value is None else {attr: load(value)}
 
-    return Field(key, _load, attr_field(key, attr, load, dump).dump)
+    def read(value: Any) -> Any:
+        return SLOW if value is None else Check(load(value))
+
+    dumped = attr_field(key, attr, load, dump)
+    return Field(key, _load, dumped.dump, attr=attr, read=read, write=dumped.write)
+
+
+def _unix_time(value: int) -> datetime:
+    try:
+        return datetime.fromtimestamp(value, timezone.utc)
+    except (OverflowError, OSError, ValueError):  # the platform's range: the loader decides
+        return _EPOCH + timedelta(seconds=value)
 
 
 def time_field(key: str, attr: str, style: TimeStyle) -> Field:
     """A time: unix int or time object on the wire, aware UTC datetime in the model."""
-    return attr_field(key, attr, load_time, time_dumper(style))
+    as_object = style == "object"
+
+    def read(value: Any) -> Any:
+        if value is None:
+            return None
+        kind = type(value)
+        if kind is int:
+            moment = _unix_time(value)
+            return Kept(moment) if as_object else moment
+        if kind is dict:
+            stamp = value.get("timestamp")
+            if type(stamp) is not int:
+                return SLOW
+            moment = _unix_time(stamp)
+            # display strings (``absoluteLocalizedString``...) are kept as they came
+            return moment if as_object and len(value) == 1 else Kept(moment)
+        return SLOW
+
+    return attr_field(key, attr, load_time, time_dumper(style), read=read)
 
 
 def id_field(cls: type[Record]) -> Field:
     """``"1003-leads"`` <-> ``id=1003``; an id of another type is malformed."""
+    rest_type = cls.rest_type
+    suffix = f"-{rest_type}"
+    cut = -len(suffix)
 
     def load(value: Any) -> Mapping[str, Any]:
-        number, rest_type = split_id(value)
-        check_type(rest_type, cls.rest_type)
+        number, found = split_id(value)
+        check_type(found, rest_type)
         return {"id": number}
 
-    return Field("id", load, lambda record: _dump_id(cls, record))
+    def read(value: Any) -> Any:
+        # only the spelling format_id gives back: no leading zero, the type as the class has it
+        if type(value) is str and value.endswith(suffix):
+            digits = value[:cut]
+            if digits.isascii() and digits.isdigit() and (digits[0] != "0" or digits == "0"):
+                return int(digits)
+        return SLOW
+
+    def write(number: Any) -> Any:
+        return format_id(rest_type, number)
+
+    return Field(
+        "id", load, lambda record: _dump_id(cls, record), attr="id", read=read, write=write
+    )
 
 
 def _dump_id(cls: type[Record], record: Record) -> Any:
@@ -566,7 +516,10 @@ def type_field(cls: type[Record]) -> Field:
             return UNSET
         return cls.rest_type
 
-    return Field("type", load, dump)
+    def read(value: Any) -> Any:
+        return None if value == cls.rest_type and type(value) is str else SLOW
+
+    return Field("type", load, dump, read=read)
 
 
 # -- links --------------------------------------------------------------------------------------
@@ -592,6 +545,85 @@ def _load_link(link: Link, member: Any) -> Any:
         members = [] if member is None else _list(member)
         return tuple(ref_from_id(item, link.entity) for item in members)
     return None if member is None else ref_from_id(member, link.entity)
+
+
+#: Refs by default entity, then wire id: a page's records link the same owners, stages and
+#: pipelines over and over, and a Ref is immutable.
+_REFS: dict[str | None, dict[str, Ref]] = {}
+_REFS_SIZE: Final = 4096
+
+
+def _ref(refs: dict[str, Ref], value: Any, default_entity: str | None) -> Ref:
+    """The Ref of a wire id; string ids are remembered in ``refs`` (their default entity's)."""
+    if type(value) is not str:  # 1 == 1.0 == True: only strings are safe cache keys
+        return ref_from_id(value, default_entity)
+    ref = refs.get(value)
+    if ref is None:
+        ref = ref_from_id(value, default_entity)
+        if len(refs) >= _REFS_SIZE:
+            refs.clear()
+        refs[value] = ref
+    return ref
+
+
+def _links_reader(by_key: Mapping[str, Link]) -> Reader:
+    """The fast reader of a ``links`` object with these typed members."""
+    rows = tuple(
+        (key, link.attr, link.many, link.entity, _REFS.setdefault(link.entity, {}))
+        for key, link in by_key.items()
+    )
+    members = {row[0]: row[1:] for row in rows}
+    absent = object()
+
+    def read_shared(value: Any) -> Any:
+        # The original is always kept: real links carry members the model does not type
+        # (files, watchers...), and a record edited later is rendered into it. Members that
+        # share an attribute (participants) are joined in the order they came.
+        if type(value) is not dict:
+            return SLOW
+        out: dict[str, Any] = {}
+        for key, member in value.items():
+            row = members.get(key)
+            if row is None:
+                continue
+            attr, many, entity, refs = row
+            loaded = _link_refs(member, many, entity, refs)
+            if loaded is SLOW:
+                return SLOW
+            out[attr] = out[attr] + loaded if many and attr in out else loaded
+        return Kept(out)
+
+    def read(value: Any) -> Any:
+        # one attribute per member: look up the typed members only
+        if type(value) is not dict:
+            return SLOW
+        out: dict[str, Any] = {}
+        get = value.get
+        for key, attr, many, entity, refs in rows:
+            member = get(key, absent)
+            if member is absent:
+                continue
+            if not many:
+                out[attr] = None if member is None else _ref(refs, member, entity)
+            elif type(member) is list:
+                out[attr] = tuple([_ref(refs, item, entity) for item in member]) if member else ()
+            elif member is None:
+                out[attr] = ()
+            else:
+                return SLOW
+        return Kept(out)
+
+    shared = len(members) > len({row[1] for row in rows})
+    return read_shared if shared else read
+
+
+def _link_refs(member: Any, many: bool, entity: str | None, refs: dict[str, Ref]) -> Any:
+    """The Ref(s) of one links member, or SLOW for a shape the loader must judge."""
+    if not many:
+        return None if member is None else _ref(refs, member, entity)
+    if type(member) is list:
+        return tuple([_ref(refs, item, entity) for item in member]) if member else ()
+    return () if member is None else SLOW
 
 
 def links_field(links: Sequence[Link]) -> Field:
@@ -620,6 +652,8 @@ def links_field(links: Sequence[Link]) -> Field:
                 raise ValueError(f"links.{key}: {exc}") from exc
             out[link.attr] = out.get(link.attr, ()) + loaded if link.many else loaded
         return out
+
+    read = _links_reader(by_key)
 
     def typed(record: Record) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -652,22 +686,13 @@ def links_field(links: Sequence[Link]) -> Field:
         merged.update(rendered)
         return merged
 
-    return Field("links", load, dump)
+    return Field("links", load, dump, read=read)
 
 
 # -- exact structure / unstructure --------------------------------------------------------------
 
 
-def same_json(left: Any, right: Any) -> bool:
-    """Equal as JSON text would be: same types (``0`` is not ``False``), same key order."""
-    if type(left) is not type(right):
-        return False
-    if isinstance(left, dict):
-        return list(left) == list(right) and all(same_json(left[k], right[k]) for k in left)
-    if isinstance(left, list):
-        return len(left) == len(right) and all(map(same_json, left, right))
-    return bool(left == right)
-
+same_json = wiremap.same_json
 
 Fixup = Callable[[Record, Mapping[str, Any]], Record]
 RenderFixup = Callable[[Record, dict[str, Any]], dict[str, Any]]
@@ -680,20 +705,18 @@ class RestMap:
     record_map: RecordMap
     after_load: Fixup | None = None
     after_render: RenderFixup | None = None
+    prepare: Prepare | None = None
+
+    @property
+    def codec(self) -> wiremap.RecordCodec:
+        """The compiled codec: originals kept whenever they differ as JSON."""
+        return wiremap.codec(self.record_map, WIRE, exact_json=True, prepare=self.prepare)
 
 
 def structure_exact(rmap: RestMap, data: Any, path: str = "$") -> Record:
     """wiremap.structure, keeping originals that differ even only in key order or type."""
     mapping = rmap.record_map
-    record = wiremap.structure(mapping, WIRE, data, path)
-    memo = record.memo or WireMemo(wire=WIRE)
-    bare = attrs.evolve(record, memo=None)
-    originals = dict(memo.originals)
-    for key, value in data.items():
-        fld = mapping.by_key.get(key)
-        if fld is not None and key not in originals and not same_json(fld.dump(bare), value):
-            originals[key] = value
-    record = attrs.evolve(record, memo=attrs.evolve(memo, originals=originals))
+    record = rmap.codec.structure(data, path)
     if rmap.after_load is not None:
         try:
             record = rmap.after_load(record, data)
@@ -706,5 +729,5 @@ def structure_exact(rmap: RestMap, data: Any, path: str = "$") -> Record:
 
 def unstructure_exact(rmap: RestMap, record: Record) -> dict[str, Any]:
     """wiremap.unstructure plus the map's render fix-up."""
-    out = wiremap.unstructure(rmap.record_map, WIRE, record)
+    out = rmap.codec.unstructure(record)
     return rmap.after_render(record, out) if rmap.after_render is not None else out

@@ -60,34 +60,27 @@ from nutshell_core.model import (
     User,
     entity_for_rest_type,
 )
-from nutshell_core.wiremap import Field, RecordMap
+from nutshell_core.wiremap import SLOW, Field, RecordMap
 from nutshell_rest._codecs import (
     LOAD_ERRORS,
     Link,
     RestMap,
     TimeStyle,
     attr_field,
-    dump_address,
     dump_decimal,
-    dump_email,
     dump_money,
-    dump_phone,
     format_id,
     id_field,
     id_from_ref,
     lenient_field,
     links_field,
     list_codec,
-    load_address,
-    load_email,
     load_flag,
     load_float,
     load_int,
     load_money,
-    load_phone,
     load_text,
     load_text_list,
-    load_url,
     parse_id,
     parse_server_id,
     ref_from_id,
@@ -97,6 +90,15 @@ from nutshell_rest._codecs import (
     unstructure_exact,
 )
 from nutshell_rest._email_codecs import EMAIL_MAP
+from nutshell_rest._points import (
+    dump_address,
+    dump_email,
+    dump_phone,
+    load_address,
+    load_email,
+    load_phone,
+    load_url,
+)
 
 __all__ = [
     "REST_MAPS",
@@ -174,6 +176,18 @@ def _outcome_status() -> Field:
 
 def _rest_spelling(status: LeadStatus) -> str:
     return status.rest
+
+
+#: Statuses by the spelling the dump writes (only those read back exactly).
+_STATUS_BY_REST: Final = {status.rest: status for status in LeadStatus}
+
+
+def _read_status(value: Any) -> Any:
+    return _STATUS_BY_REST.get(value, SLOW) if type(value) is str else SLOW
+
+
+def _read_number(value: Any) -> Any:
+    return value if value is None or type(value) is str else SLOW
 
 
 _TAG_TYPES: Final = {"1": "Lead", "2": "Contact", "3": "Account"}
@@ -261,10 +275,10 @@ def _derive_status(data: Mapping[str, Any]) -> ActivityStatus | Unset:
     return ActivityStatus.SCHEDULED
 
 
-def _activity_loaded(record: Record, data: Mapping[str, Any]) -> Record:
-    assert isinstance(record, Activity)
+def _activity_prepare(values: dict[str, Any], data: Mapping[str, Any]) -> None:
     status = _derive_status(data)
-    return record if isinstance(status, Unset) else attrs.evolve(record, status=status)
+    if not isinstance(status, Unset):
+        values["status"] = status
 
 
 def _activity_rendered(record: Record, out: dict[str, Any]) -> dict[str, Any]:
@@ -286,15 +300,13 @@ def _same_ref(one: Ref, other: Ref) -> bool:
     return (one.entity, one.id) == (other.entity, other.id)
 
 
-def _lead_loaded(record: Record, data: Mapping[str, Any]) -> Record:
+def _lead_prepare(values: dict[str, Any], data: Mapping[str, Any]) -> None:
     """A REST lead's primary account is the first of ``links.accounts`` (REST has no link of
     its own for it; see the emulator's assumptions, "Primary account"); none when it has none.
     """
-    assert isinstance(record, Lead)
-    accounts = record.accounts
-    if isinstance(accounts, Unset):
-        return record
-    return attrs.evolve(record, primary_account=accounts[0] if accounts else None)
+    accounts = values.get("accounts", UNSET)
+    if not isinstance(accounts, Unset):
+        values["primary_account"] = accounts[0] if accounts else None
 
 
 def _lead_rendered(record: Record, out: dict[str, Any]) -> dict[str, Any]:
@@ -342,8 +354,8 @@ _PARTY_LINKS: Final = (
 _LEAD_FIELDS: Final = (
     _text("name"),
     _text("description"),
-    attr_field("number", "number", _lead_number),
-    attr_field("status", "status", _lead_status, _rest_spelling),
+    attr_field("number", "number", _lead_number, read=_read_number),
+    attr_field("status", "status", _lead_status, _rest_spelling, read=_read_status),
     _int("confidence"),
     _int("priority"),
     _flag("isOverdue", "is_overdue"),
@@ -410,7 +422,7 @@ _MAPS: Final[tuple[RestMap, ...]] = (
         _LEAD_FIELDS,
         _LEAD_LINKS,
         times="object",
-        after_load=_lead_loaded,
+        prepare=_lead_prepare,
         after_render=_lead_rendered,
     ),
     _record_map(
@@ -437,7 +449,7 @@ _MAPS: Final[tuple[RestMap, ...]] = (
         Activity,
         _ACTIVITY_FIELDS,
         _ACTIVITY_LINKS,
-        after_load=_activity_loaded,
+        prepare=_activity_prepare,
         after_render=_activity_rendered,
     ),
     _record_map(
@@ -524,12 +536,27 @@ def structure_record(data: Any, cls: type[Record] | None = None, *, path: str = 
                 "not a record type the model knows", problems=(f"{rest_type!r} @ {path}.type",)
             )
         cls = found
+    direct = _STRUCTURE.get(cls)
+    if direct is not None:
+        return direct(data, path)
     return structure_exact(_rest_map(cls), data, path)
 
 
 def unstructure_record(record: Record) -> dict[str, Any]:
     """A model record -> its REST object (exactly the original when it came from REST)."""
+    direct = _UNSTRUCTURE.get(type(record))
+    if direct is not None:
+        return direct(record)
     return unstructure_exact(_rest_map(type(record)), record)
+
+
+# The compiled codecs of the maps without fix-ups, called straight (the hot path of paging).
+_STRUCTURE: Final[Mapping[type[Record], Callable[[Any, str], Record]]] = {
+    cls: rmap.codec.structure for cls, rmap in REST_MAPS.items() if rmap.after_load is None
+}
+_UNSTRUCTURE: Final[Mapping[type[Record], Callable[[Record], dict[str, Any]]]] = {
+    cls: rmap.codec.unstructure for cls, rmap in REST_MAPS.items() if rmap.after_render is None
+}
 
 
 def ref_for_id(value: object, default_entity: str | None = None, *, path: str = "$") -> Ref:

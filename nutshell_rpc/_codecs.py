@@ -1,9 +1,10 @@
-"""Small reusable codecs for the JSON-RPC wire format, and the field kit built from them.
+"""Small reusable codecs for the JSON-RPC wire format.
 
 The scalar and value-object codecs (times, money, phones, addresses, multi-value maps) are plain
-functions. :class:`FieldKit` turns them into :class:`~nutshell_core.wiremap.Field` rows, one
-factory per kind of key (``kit.time("dueTime", "due_time")``, ``kit.ref("assignee", "owner",
-User)``...), so that :mod:`nutshell_rpc.convert` can declare every record class as a table.
+functions. :class:`nutshell_rpc._fieldkit.FieldKit` turns them into
+:class:`~nutshell_core.wiremap.Field` rows, one factory per kind of key (``kit.time("dueTime",
+"due_time")``, ``kit.ref("assignee", "owner", User)``...), so that :mod:`nutshell_rpc.convert`
+can declare every record class as a table.
 The renderers at the end (``sent``, ``link_obj``, ``typed_link``...) do the same for the
 input tables of ``new*``/``edit*`` calls.
 
@@ -28,7 +29,7 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timezone
 from decimal import Decimal
 from enum import IntEnum
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 import attrs
 
@@ -44,13 +45,12 @@ from nutshell_core.model import (
     Record,
     Ref,
     Url,
-    entity_for_rpc_type,
     is_set,
 )
-from nutshell_core.wiremap import Field
+from nutshell_core.wiremap import SLOW
 
 if TYPE_CHECKING:
-    import cattrs
+    pass
 
 __all__ = [
     "FIELD_TYPES",
@@ -59,7 +59,6 @@ __all__ = [
     "PRODUCT_CODES",
     "PRODUCT_TYPES",
     "RPC_TIME",
-    "FieldKit",
     "Sent",
     "address_dump",
     "address_input",
@@ -219,6 +218,46 @@ def as_enum(enum_cls: type[E]) -> Callable[[Any], E]:
 # -- times --------------------------------------------------------------------------------------
 
 
+#: A time exactly as the API writes it (the only spelling :func:`format_time` gives back): a
+#: four-digit year, a valid clock and a ``+hhmm`` offset (``-0000`` would come back ``+0000``).
+_CANONICAL_TIME = re.compile(
+    r"[1-9][0-9]{3}-[0-9]{2}-[0-9]{2}T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]"
+    r"[+-]([01][0-9]|2[0-3])[0-5][0-9]"
+)
+#: Canonical time strings already read. Records of one page share many (their owners' and
+#: stages' stubs repeat), and a datetime is immutable, so one object serves them all.
+_TIMES: dict[str, datetime] = {}
+_TIMES_SIZE: Final = 4096
+
+
+def _canonical_time(value: str) -> datetime | None:
+    """The datetime of a canonical RPC time string, or None for any other spelling."""
+    if len(value) != 24 or _CANONICAL_TIME.fullmatch(value) is None or value[19:] == "-0000":
+        return None
+    try:
+        # fromisoformat wants ``+hh:mm`` before Python 3.11; the C parser is what makes it fast
+        moment = datetime.fromisoformat(f"{value[:22]}:{value[22:]}")
+    except ValueError:  # a day the month does not have: strptime reports it
+        return None
+    if len(_TIMES) >= _TIMES_SIZE:
+        _TIMES.clear()
+    _TIMES[value] = moment
+    return moment
+
+
+def read_time(value: Any) -> Any:
+    """Fast reader of a time key: a canonical string (or null), else ``SLOW``."""
+    if value is None:
+        return None
+    if type(value) is not str:
+        return SLOW
+    found = _TIMES.get(value)
+    if found is not None:
+        return found
+    moment = _canonical_time(value)
+    return SLOW if moment is None else moment
+
+
 def parse_time(value: Any) -> datetime:
     """A timezone-aware datetime from ``+0000``, ``-05:00`` or ``Z`` ISO strings.
 
@@ -226,6 +265,9 @@ def parse_time(value: Any) -> datetime:
     """
     if not isinstance(value, str):
         raise TypeError(f"expected a time string, got {_kind(value)}")
+    found = _TIMES.get(value) or _canonical_time(value)
+    if found is not None:
+        return found
     for fmt in (RPC_TIME, _RPC_TIME_FRACTION):
         try:
             return datetime.strptime(value, fmt)
@@ -242,7 +284,17 @@ def format_time(value: datetime) -> str:
     """``2016-11-11T15:59:00+0000``; naive datetimes are taken as UTC."""
     if value.tzinfo is None:
         value = value.replace(tzinfo=timezone.utc)
+    if value.microsecond == 0 and value.year >= 1000:
+        # isoformat is several times faster than strftime; it writes the offset ``+hh:mm``
+        text = value.isoformat()
+        if len(text) == 25:
+            return text[:22] + text[23:]
     return value.strftime(RPC_TIME if value.microsecond == 0 else _RPC_TIME_FRACTION)
+
+
+def write_time(value: datetime | None) -> str | None:
+    """The ``write`` of a time key: null stays null."""
+    return None if value is None else format_time(value)
 
 
 # -- money --------------------------------------------------------------------------------------
@@ -454,309 +506,12 @@ def multi_dump(items: Iterable[V], dump_item: Callable[[V], Any]) -> dict[str, A
     return out
 
 
-# -- the field kit ------------------------------------------------------------------------------
+# -- shared by the field kit and the input renderers ----------------------------------------
 
 
 def _set_or(value: Any, fn: Callable[[Any], Any]) -> Any:
     """``fn(value)`` for a real value; UNSET and None pass through."""
     return value if value is UNSET or value is None else fn(value)
-
-
-@attrs.frozen
-class FieldKit:
-    """Field factories bound to one converter (refs and value objects go through its hooks)."""
-
-    conv: cattrs.Converter
-
-    # scalars
-
-    def scalar(
-        self, key: str, attr: str | None, check: Callable[[Any], Any], *, null: bool = True
-    ) -> Field:
-        """A key whose value is ``check``-ed and stored as is."""
-        name = attr or key
-        load = nullable(check) if null else check
-        return Field(key, lambda v: {name: load(v)}, lambda r: getattr(r, name))
-
-    def text(self, key: str, attr: str | None = None, *, null: bool = True) -> Field:
-        """A string (or null)."""
-        return self.scalar(key, attr, as_text, null=null)
-
-    def token(self, key: str, attr: str | None = None, *, null: bool = True) -> Field:
-        """An opaque string token (``rev``); an integer spelling is read as its digits."""
-        return self.scalar(key, attr, as_token, null=null)
-
-    def integer(self, key: str, attr: str | None = None, *, null: bool = True) -> Field:
-        """An integer (or null)."""
-        return self.scalar(key, attr, as_int, null=null)
-
-    def boolean(self, key: str, attr: str | None = None, *, null: bool = True) -> Field:
-        """A JSON boolean (or null)."""
-        return self.scalar(key, attr, as_bool, null=null)
-
-    def number(self, key: str, attr: str | None = None) -> Field:
-        """A JSON number (or null), int or float as it came."""
-        return self.scalar(key, attr, as_number)
-
-    def flag01(self, key: str, attr: str) -> Field:
-        """A ``0``/``1`` integer read as a bool and written back as an integer."""
-        return Field(
-            key,
-            lambda v: {attr: nullable(as_flag01)(v)},
-            lambda r: _set_or(getattr(r, attr), int),
-        )
-
-    def enum(self, key: str, attr: str, enum_cls: type[IntEnum]) -> Field:
-        """An IntEnum from its integer; never null."""
-        return Field(
-            key, lambda v: {attr: as_enum(enum_cls)(v)}, lambda r: _set_or(getattr(r, attr), int)
-        )
-
-    def time(self, key: str, attr: str) -> Field:
-        """An RPC time string (or null) as an aware datetime."""
-        return Field(
-            key,
-            lambda v: {attr: nullable(parse_time)(v)},
-            lambda r: _set_or(getattr(r, attr), format_time),
-        )
-
-    def mapping(self, key: str, attr: str) -> Field:
-        """A JSON object kept as a dict (PHP's empty ``[]`` reads as ``{}``)."""
-
-        def load(value: Any) -> Mapping[str, Any]:
-            if value == []:
-                return {attr: {}}
-            if not isinstance(value, Mapping):
-                raise TypeError(f"expected an object, got {_kind(value)}")
-            return {attr: dict(value)}
-
-        return Field(key, load, lambda r: _set_or(getattr(r, attr), dict))
-
-    def strings(self, key: str, attr: str) -> Field:
-        """A list of strings as a tuple; nulls in it are dropped (the memo keeps them)."""
-
-        def load(value: Any) -> Mapping[str, Any]:
-            if not isinstance(value, list):
-                raise TypeError(f"expected a list, got {_kind(value)}")
-            return {attr: tuple(_plain_string(v) for v in value if v is not None)}
-
-        return Field(key, load, lambda r: _set_or(getattr(r, attr), list))
-
-    def entity_type(self, cls: type[Record]) -> Field:
-        """``entityType``: checked against the class; written unless the record came without."""
-
-        def load(value: Any) -> Mapping[str, Any]:
-            if value != cls.rpc_type:
-                raise ValueError(f"entityType {value!r} is not {cls.rpc_type!r}")
-            return {}
-
-        def dump(record: Record) -> Any:
-            memo = record.memo
-            if memo is not None and memo.wire == "rpc" and "entityType" not in memo.order:
-                return UNSET
-            return cls.rpc_type
-
-        return Field("entityType", load, dump)
-
-    # value objects (through the converter's hooks)
-
-    def value(self, key: str, attr: str, cls: type[Any]) -> Field:
-        """A value object (Money...) or null, via the converter."""
-        return Field(
-            key,
-            lambda v: {attr: None if v is None else self.conv.structure(v, cls)},
-            lambda r: _set_or(getattr(r, attr), self.conv.unstructure),
-        )
-
-    def multi(self, key: str, attr: str, cls: type[V]) -> Field:
-        """A ``--primary`` multi-value map as a tuple of Email/Phone/Url/Address."""
-
-        def load_item(raw: Any) -> V:
-            item: V = self.conv.structure(raw, cls)
-            return item
-
-        def dump(record: Record) -> Any:
-            items = getattr(record, attr)
-            return _set_or(items, lambda v: multi_dump(v, self.conv.unstructure))
-
-        def load(value: Any) -> Mapping[str, Any]:
-            return {attr: _at(f".{key}", lambda v: multi_load(v, load_item), value)}
-
-        return Field(key, load, dump)
-
-    # links
-
-    def load_ref(self, raw: Any, default: type[Record]) -> Ref:
-        """An embedded stub as a Ref carrying the structured record.
-
-        ``default`` is the class for stubs without ``entityType`` (``industry: {id, name}``).
-        A type the model lacks (``Origins``) becomes a Ref named by its RPC type, without a
-        record; the memo keeps its other keys.
-        """
-        if not isinstance(raw, Mapping):
-            raise TypeError(f"expected an object, got {_kind(raw)}")
-        relationship = _opt_text(raw["relationship"]) if "relationship" in raw else UNSET
-        rpc_type = raw.get("entityType", UNSET)
-        cls = default if rpc_type is UNSET else entity_for_rpc_type(as_text(rpc_type))
-        if cls is None:
-            return Ref(
-                entity=as_text(rpc_type),
-                id=as_int(raw["id"]) if "id" in raw else UNSET,
-                name=_opt_text(raw["name"]) if "name" in raw else UNSET,
-                relationship=relationship,
-            )
-        record: Record = self.conv.structure(raw, cls)
-        name = getattr(record, "name", UNSET)
-        return Ref(
-            entity=record.entity, id=record.id, name=name, relationship=relationship, record=record
-        )
-
-    def dump_ref(self, ref: Ref) -> dict[str, Any]:
-        """The embedded record while it still matches the Ref, else a bare stub of its class.
-
-        A bare stub goes through the class's table, so an Outcome's name goes out as
-        ``description``; a type the model lacks is written as ``{entityType, id, name}``.
-        """
-        record = ref.record
-        cls = ENTITIES.get(ref.entity)
-        out: dict[str, Any]
-        if record is not None and record.ref() == attrs.evolve(ref, relationship=UNSET):
-            out = self.conv.unstructure(record)
-        elif cls is not None:
-            fields: dict[str, Any] = {"id": ref.id}
-            if "name" in attrs.fields_dict(cls):
-                fields["name"] = ref.name
-            out = self.conv.unstructure(cls(**fields))
-        else:
-            out = {"entityType": ref.entity, "id": ref.id, "name": ref.name}
-            out = {key: value for key, value in out.items() if is_set(value)}
-        if is_set(ref.relationship):
-            out["relationship"] = ref.relationship
-        else:
-            out.pop("relationship", None)
-        return out
-
-    def ref(self, key: str, attr: str, default: type[Record]) -> Field:
-        """An embedded stub (or null) as a Ref."""
-
-        def load(value: Any) -> Mapping[str, Any]:
-            return {attr: None if value is None else _at(f".{key}", self._ref_of(default), value)}
-
-        return Field(key, load, lambda r: _set_or(getattr(r, attr), self.dump_ref))
-
-    def refs(self, key: str, attr: str, default: type[Record]) -> Field:
-        """A list of embedded stubs as a tuple of Refs."""
-
-        def load(value: Any) -> Mapping[str, Any]:
-            if not isinstance(value, list):
-                raise TypeError(f"expected a list, got {_kind(value)}")
-            one = self._ref_of(default)
-            return {attr: tuple(_at(f".{key}[{i}]", one, v) for i, v in enumerate(value))}
-
-        def dump(record: Record) -> Any:
-            return _set_or(getattr(record, attr), lambda refs: [self.dump_ref(r) for r in refs])
-
-        return Field(key, load, dump)
-
-    def _ref_of(self, default: type[Record]) -> Callable[[Any], Ref]:
-        return lambda raw: self.load_ref(raw, default)
-
-    def ref_id(self, key: str, attr: str, entity: str) -> Field:
-        """A bare id (``stagesetId: 71``) as a Ref to ``entity``."""
-        return Field(
-            key,
-            lambda v: {attr: None if v is None else Ref(entity=entity, id=as_int(v))},
-            lambda r: _set_or(getattr(r, attr), lambda ref: ref.id),
-        )
-
-    def parent(self, key: str, default: type[Record]) -> Field:
-        """One of a note's parent keys (``lead``/``contact``/``account``) as ``parent``."""
-
-        def load(value: Any) -> Mapping[str, Any]:
-            if value is None:
-                return {}  # says nothing about the parent; the memo keeps the null
-            parent = _at(f".{key}", self._ref_of(default), value)
-            if parent.entity != default.entity:
-                raise ValueError(f"expected a {default.rpc_type} stub, got {parent.entity}")
-            return {"parent": parent}
-
-        def dump(record: Record) -> Any:
-            parent = getattr(record, "parent", UNSET)
-            if isinstance(parent, Ref) and parent.entity == default.entity:
-                return self.dump_ref(parent)
-            return UNSET
-
-        return Field(key, load, dump)
-
-    def tags(self, key: str = "tags") -> Field:
-        """Tag names as Refs to Tag."""
-
-        def load(value: Any) -> Mapping[str, Any]:
-            if not isinstance(value, list):
-                raise TypeError(f"expected a list of tag names, got {_kind(value)}")
-            return {"tags": tuple(Ref(entity="Tag", name=_plain_string(v)) for v in value)}
-
-        def dump(record: Record) -> Any:
-            return _set_or(getattr(record, "tags", UNSET), lambda refs: [r.name for r in refs])
-
-        return Field(key, load, dump)
-
-    # keys with a shape of their own
-
-    def contact_name(self) -> Field:
-        """Contact ``name``: the parts object on full records (person_name, and name = the
-        display name), a plain string on stubs. Written back in the form it came in, unless
-        ``name`` was changed by hand."""
-
-        def load(value: Any) -> Mapping[str, Any]:
-            if isinstance(value, Mapping):
-                person: PersonName = self.conv.structure(value, PersonName)
-                return {"person_name": person, "name": person.display}
-            return {"name": _opt_text(value)}
-
-        def dump(record: Record) -> Any:
-            person = getattr(record, "person_name", UNSET)
-            name = getattr(record, "name", UNSET)
-            if isinstance(person, PersonName) and name in (UNSET, person.display):
-                return self.conv.unstructure(person)
-            return name
-
-        return Field("name", load, dump)
-
-    def product_type(self) -> Field:
-        """Product ``type``: ``"0"``/``"1"`` read as REST's ``"product"``/``"service"``."""
-
-        def load(value: Any) -> Mapping[str, Any]:
-            text = _opt_text(value)
-            return {"product_type": None if text is None else PRODUCT_TYPES.get(text, text)}
-
-        def dump(record: Record) -> Any:
-            kind = getattr(record, "product_type", UNSET)
-            return PRODUCT_CODES.get(kind, kind) if isinstance(kind, str) else kind
-
-        return Field("type", load, dump)
-
-    def field_type(self) -> Field:
-        """A custom field's ``type`` (``"Enum"``) as the model's REST spelling (``"enum"``);
-        a type the table lacks is kept as it came."""
-
-        def load(value: Any) -> Mapping[str, Any]:
-            text = _opt_text(value)
-            return {"field_type": None if text is None else FIELD_TYPES.get(text, text)}
-
-        def dump(record: Record) -> Any:
-            kind = getattr(record, "field_type", UNSET)
-            return FIELD_TYPE_CODES.get(kind, kind) if isinstance(kind, str) else kind
-
-        return Field("type", load, dump)
-
-    def location(self) -> Field:
-        """Activity ``location``: text; an address object is not modelled (the memo keeps it)."""
-
-        def load(value: Any) -> Mapping[str, Any]:
-            return {"location": UNSET if isinstance(value, Mapping) else _opt_text(value)}
-
-        return Field("location", load, lambda r: getattr(r, "location", UNSET))
 
 
 # -- inputs for new* / edit* --------------------------------------------------------------------

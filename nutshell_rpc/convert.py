@@ -74,7 +74,6 @@ from nutshell_core.model import (
 from nutshell_core.wiremap import Field, RecordMap
 from nutshell_rpc._codecs import (
     PRODUCT_CODES,
-    FieldKit,
     Sent,
     address_dump,
     address_input,
@@ -107,6 +106,7 @@ from nutshell_rpc._codecs import (
     value_of,
 )
 from nutshell_rpc._email_codecs import correspondents_field
+from nutshell_rpc._fieldkit import FieldKit
 
 __all__ = [
     "REQUIRED_KEYS",
@@ -115,6 +115,7 @@ __all__ = [
     "default_converter",
     "make_rpc_converter",
     "record_from_rpc",
+    "record_maps",
     "record_to_rpc",
     "record_to_rpc_input",
     "required_keys",
@@ -365,6 +366,8 @@ _ONE_OF: Mapping[type[Record], tuple[str, ...]] = {Note: ("lead", "contact", "ac
 
 def _register_record(conv: cattrs.Converter, rmap: RecordMap) -> None:
     exclusive = _ONE_OF.get(rmap.cls, ())
+    compiled = wiremap.codec(rmap, WIRE)
+    structure = compiled.structure
 
     def structure_hook(data: Any, _type: Any) -> Record:
         if exclusive and isinstance(data, Mapping):
@@ -374,13 +377,50 @@ def _register_record(conv: cattrs.Converter, rmap: RecordMap) -> None:
                     f"a {rmap.cls.entity} has one parent",
                     problems=(f"both {present[0]!r} and {present[1]!r} are set @ $",),
                 )
-        return wiremap.structure(rmap, WIRE, data)
-
-    def unstructure_hook(record: Record) -> dict[str, Any]:
-        return wiremap.unstructure(rmap, WIRE, record)
+        return structure(data)
 
     conv.register_structure_hook(rmap.cls, structure_hook)
-    conv.register_unstructure_hook(rmap.cls, unstructure_hook)
+    conv.register_unstructure_hook(rmap.cls, compiled.unstructure)
+
+
+class _Converter(cattrs.Converter):
+    """A cattrs converter that counts hook registrations, so that the hooks the field kit looks
+    up once and keeps (nested records, money) are looked up again after any change."""
+
+    hooks_version = 0
+
+    def _changed(self) -> None:
+        self.hooks_version += 1
+
+    def register_structure_hook(self, *args: Any, **kwargs: Any) -> Any:
+        """As cattrs; the kit's kept hooks are refreshed."""
+        self._changed()
+        return super().register_structure_hook(*args, **kwargs)
+
+    def register_unstructure_hook(self, *args: Any, **kwargs: Any) -> Any:
+        """As cattrs; the kit's kept hooks are refreshed."""
+        self._changed()
+        return super().register_unstructure_hook(*args, **kwargs)
+
+    def register_structure_hook_func(self, *args: Any, **kwargs: Any) -> Any:
+        """As cattrs; the kit's kept hooks are refreshed."""
+        self._changed()
+        return super().register_structure_hook_func(*args, **kwargs)
+
+    def register_unstructure_hook_func(self, *args: Any, **kwargs: Any) -> Any:
+        """As cattrs; the kit's kept hooks are refreshed."""
+        self._changed()
+        return super().register_unstructure_hook_func(*args, **kwargs)
+
+    def register_structure_hook_factory(self, *args: Any, **kwargs: Any) -> Any:
+        """As cattrs; the kit's kept hooks are refreshed."""
+        self._changed()
+        return super().register_structure_hook_factory(*args, **kwargs)
+
+    def register_unstructure_hook_factory(self, *args: Any, **kwargs: Any) -> Any:
+        """As cattrs; the kit's kept hooks are refreshed."""
+        self._changed()
+        return super().register_unstructure_hook_factory(*args, **kwargs)
 
 
 def make_rpc_converter() -> cattrs.Converter:
@@ -390,13 +430,19 @@ def make_rpc_converter() -> cattrs.Converter:
     Money, phones, addresses, person names and datetimes have hooks too. Nested records and
     value objects go through the same converter, so a hook replaced on it applies everywhere.
     """
-    conv = cattrs.Converter(detailed_validation=False)
+    conv = _Converter(detailed_validation=False)
     _register_values(conv)
     kit = FieldKit(conv)
     conv.register_unstructure_hook(Ref, kit.dump_ref)
     for rmap in _record_maps(kit).values():
         _register_record(conv, rmap)
     return conv
+
+
+def record_maps(converter: cattrs.Converter | None = None) -> Mapping[type[Record], RecordMap]:
+    """The RPC wire map of every record class, bound to ``converter`` (default: the shared
+    one); :func:`nutshell_core.wiremap.verify` checks a read against them. Built afresh."""
+    return _record_maps(FieldKit(converter or default_converter()))
 
 
 @functools.cache
