@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
 from html import escape
 from pathlib import Path
@@ -26,7 +26,7 @@ from rich.table import Table
 from rich.text import Text
 
 from nutshell_core.errors import UsageError
-from nutshell_migrate.report import MAX_LINE_CHARS, PLAIN_WIDTH
+from nutshell_migrate.report import PLAIN_WIDTH, bounded_lines
 
 __all__ = [
     "AUDIT_KEYS",
@@ -62,17 +62,6 @@ def is_audit_record(value: object) -> bool:
     )
 
 
-def _lines(stream: IO[str]) -> Iterator[str]:
-    """Lines of at most :data:`MAX_LINE_CHARS`; a longer one becomes one that does not parse."""
-    while line := stream.readline(MAX_LINE_CHARS + 1):
-        if len(line) <= MAX_LINE_CHARS or line.endswith("\n"):
-            yield line
-            continue
-        while (rest := stream.readline(MAX_LINE_CHARS)) and not rest.endswith("\n"):
-            pass
-        yield "<line too long>"
-
-
 def _parsed(line: str) -> Any:
     try:
         return json.loads(line)
@@ -84,7 +73,7 @@ def is_audit_log(path: str | Path) -> bool:
     """Whether the file's first JSON object (within a few lines) is an audit event."""
     try:
         with Path(path).open(encoding="utf-8", errors="replace") as stream:
-            for number, line in enumerate(_lines(stream)):
+            for number, line in enumerate(bounded_lines(stream)):
                 if number >= _SNIFF_LINES:
                     return False
                 value = _parsed(line) if line.strip() else None
@@ -193,7 +182,7 @@ def summarise_audit_log(path: str | Path, *, source: str = "") -> tuple[AuditSum
     lines = 0
     try:
         with Path(path).open(encoding="utf-8", errors="replace") as stream:
-            for line in _lines(stream):
+            for line in bounded_lines(stream):
                 if not line.strip():
                     continue
                 lines += 1

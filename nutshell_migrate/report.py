@@ -36,6 +36,7 @@ __all__ = [
     "MethodSummary",
     "PathStat",
     "Summary",
+    "bounded_lines",
     "parse_lines",
     "print_table",
     "read_log",
@@ -156,7 +157,7 @@ def _parse(lines: Iterable[str], counts: _Counts) -> Iterator[Record]:
             yield from found
 
 
-def _bounded_lines(stream: IO[str]) -> Iterator[str]:
+def bounded_lines(stream: IO[str]) -> Iterator[str]:
     """The lines of ``stream``, each at most :data:`MAX_LINE_CHARS`; a longer one becomes a
     line that does not parse (so it is counted as skipped), read past in bounded pieces."""
     while line := stream.readline(MAX_LINE_CHARS + 1):
@@ -179,7 +180,7 @@ def read_log(path: str | Path) -> Log:
     """Read a shadow-log file; an unreadable file is a :class:`UsageError` naming it."""
     try:
         with Path(path).open(encoding="utf-8", errors="replace") as stream:
-            return parse_lines(_bounded_lines(stream))
+            return parse_lines(bounded_lines(stream))
     except OSError as exc:
         raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
 
@@ -190,7 +191,7 @@ def summarise_log(path: str | Path, *, source: str = "") -> tuple[Summary, int]:
     counts = _Counts()
     try:
         with Path(path).open(encoding="utf-8", errors="replace") as stream:
-            summary = summarise(_parse(_bounded_lines(stream), counts), source=source)
+            summary = summarise(_parse(bounded_lines(stream), counts), source=source)
     except OSError as exc:
         raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
     summary.skipped_lines = counts.skipped
