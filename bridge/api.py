@@ -18,13 +18,21 @@ Revs work across routes: a rev the bridge issued is checked through REST before 
 edit, and an RPC rev is checked through RPC before a REST-routed one (:mod:`bridge.revs`).
 Every edit and delete, on either route, holds its record's lock from a registry shared by
 every bridge in the process (:mod:`bridge.locks`), so check and write are one step here.
+
+One legacy call is one deadline: a call may make several requests (a lead and its linked
+records, a create and its read-back, a rev check), and each gets only what is left of the call's
+deadline (:func:`nutshell_core.deadline.call_budget`), on both APIs and in a shadow's second
+thread. When nothing is left a read raises :class:`~nutshell_core.errors.RequestTimeoutError`
+naming the call and its deadline; a write that may have been applied raises
+:class:`~nutshell_core.errors.OutcomeUnknownError`.
 """
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -41,8 +49,10 @@ from bridge.times import EventTimes, LegacyReference
 from nutshell_core.audit import AuditSink
 from nutshell_core.calls import bind_call
 from nutshell_core.catalog import Access, RpcMethod, rpc_method
+from nutshell_core.deadline import CallBudget, CallDeadlineError, call_budget, current_budget
 from nutshell_core.errors import (
     APIError,
+    ConfigurationError,
     ConflictError,
     NotBridgeable,
     NutshellError,
@@ -88,7 +98,9 @@ def _writes_applied(requests: Sequence[SentRequest], failure: NutshellError) -> 
     reached = [r for r in requests if r.reached]
     writes = sum(1 for r in reached if r.writes)
     refused = isinstance(failure, APIError) and not isinstance(failure, ServerError)
-    if reached and reached[-1].writes and refused:
+    # The call's deadline had passed before the last request was sent: it never left.
+    unsent = isinstance(failure, CallDeadlineError)
+    if reached and reached[-1].writes and (refused or unsent):
         # Only a definite refusal (a 4xx) of the last write says it changed nothing; a 5xx, a
         # garbled or truncated success body, or a lost answer may all follow an applied write.
         writes -= 1
@@ -137,6 +149,24 @@ def _outcome_unknown(
     )
 
 
+def _check_deadline(value: object) -> float | None:
+    if value is None:
+        return None
+    if (
+        not isinstance(value, (int, float))
+        or isinstance(value, bool)
+        or not math.isfinite(value)
+        or value <= 0
+    ):
+        raise ConfigurationError("call_deadline must be a positive finite number of seconds")
+    return float(value)
+
+
+def _within(budget: CallBudget | None) -> AbstractContextManager[object]:
+    """``budget`` applied in this context (another thread doing the same call's work)."""
+    return budget.applied() if budget is not None else nullcontext()
+
+
 def _default_registry() -> Registry:
     from bridge.translators import REGISTRY  # noqa: PLC0415 - the registry imports this floor
 
@@ -156,6 +186,11 @@ class NutshellAPI(LegacyMethods, TypedFace):
     translator makes for that call (linked records, reference lists) are not checked again:
     they are how the one allowed call is answered. ``audit=`` receives one event per call,
     with the route that served it.
+
+    ``call_deadline=`` (seconds) bounds each legacy call as a whole, every request it makes
+    included; by default it is the shorter of the two clients' :attr:`RetryPolicy.deadline
+    <nutshell_core.transport.RetryPolicy.deadline>`, so a call takes no longer than one request
+    could.
     """
 
     def __init__(
@@ -180,9 +215,12 @@ class NutshellAPI(LegacyMethods, TypedFace):
         sleep: Callable[[float], None] = time.sleep,
         policy: Agent | None = None,
         audit: AuditSink | None = None,
+        call_deadline: float | None = None,
         **rpc_options: Any,
     ) -> None:
-        self._guard = CallGuard(policy, audit, clock=rpc_options.get("clock", time.monotonic))
+        self._call_deadline = _check_deadline(call_deadline)
+        self._clock: Callable[[], float] = rpc_options.get("clock", time.monotonic)
+        self._guard = CallGuard(policy, audit, clock=self._clock)
         if isinstance(routes, Routes):
             self.routes = routes
         elif routes is None:
@@ -263,16 +301,25 @@ class NutshellAPI(LegacyMethods, TypedFace):
         row = rpc_method(method)
         return self.call_named(row, bind_call(row, args, kwargs))
 
+    @property
+    def call_deadline(self) -> float:
+        """Seconds one legacy call may take, all its requests included (see the class doc)."""
+        if self._call_deadline is not None:
+            return self._call_deadline
+        return min(self._rest.transport.retry.deadline, self._rpc.transport.retry.deadline)
+
     def call_named(self, row: RpcMethod, params: Mapping[str, Any]) -> Any:
         """Route already-bound named params; an edit or delete holds its record's lock.
 
         Under a policy, a call the agent's grants do not cover raises
-        :class:`~nutshell_core.errors.PolicyDenied` before it is routed anywhere.
+        :class:`~nutshell_core.errors.PolicyDenied` before it is routed anywhere. Every
+        request the call makes shares its deadline (:attr:`call_deadline`).
         """
-        if not self._guard.active:
-            return self._route_named(row, params)
-        route = self.routes.mode_for(row.name).value
-        return self._guard.rpc(row, params, lambda: self._route_named(row, params), route=route)
+        with call_budget(row.name, self.call_deadline, clock=self._clock):
+            if not self._guard.active:
+                return self._route_named(row, params)
+            route = self.routes.mode_for(row.name).value
+            return self._guard.rpc(row, params, lambda: self._route_named(row, params), route=route)
 
     def _route_named(self, row: RpcMethod, params: Mapping[str, Any]) -> Any:
         with self._record_lock(row, params):
@@ -349,11 +396,16 @@ class NutshellAPI(LegacyMethods, TypedFace):
     def _shadow(
         self, row: RpcMethod, translator: Translator, params: Mapping[str, Any], *, rest_first: bool
     ) -> Any:
+        # The candidate runs in another thread, where this call's budget must hold too.
+        budget = current_budget()
+
         def via_rpc() -> Any:
-            return self._via_rpc(row, params)
+            with _within(budget):
+                return self._via_rpc(row, params)
 
         def via_rest() -> Any:
-            return translator(self.context, params)
+            with _within(budget):
+                return translator(self.context, params)
 
         control, candidate = (via_rest, via_rpc) if rest_first else (via_rpc, via_rest)
         experiment = Experiment(

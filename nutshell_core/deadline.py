@@ -21,16 +21,25 @@ Two mechanisms close that, one for each phase:
 
 The watchdog needs no thread until a real connection registers, so calls answered by
 ``responses`` mocks (which never open a socket) cost nothing extra.
+
+A third mechanism bounds a *call* made of several requests (the bridge answers one legacy call
+with a few REST requests, each of which would otherwise get the whole per-request deadline):
+a **call budget** (:func:`call_budget`), held in a :class:`contextvars.ContextVar`. The
+transport asks :func:`call_window` how long the request it is about to send may take: the
+smaller of its own deadline and what is left of the call's, or :class:`CallDeadlineError` when
+nothing is left, before anything is sent.
 """
 
 from __future__ import annotations
 
 import contextlib
+import math
 import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, Final
 
 import requests
@@ -39,11 +48,18 @@ import urllib3
 import urllib3.connection
 from urllib3.poolmanager import ProxyManager
 
+from nutshell_core.errors import ConfigurationError, RequestTimeoutError
+
 __all__ = [
     "DEFAULT_MAX_RESPONSE_BYTES",
     "BodyTooLargeError",
+    "CallBudget",
+    "CallDeadlineError",
     "DeadlinePassedError",
     "Watchdog",
+    "call_budget",
+    "call_window",
+    "current_budget",
     "read_body",
     "watch_session",
 ]
@@ -291,3 +307,127 @@ def read_body(
     setattr(response, "_content_consumed", True)  # noqa: B010 - untyped requests internals
     response.close()  # releases the connection to the pool
     return body
+
+
+# --------------------------------------------------------------------------------------------
+# One deadline for a call made of several requests
+# --------------------------------------------------------------------------------------------
+
+
+class CallDeadlineError(RequestTimeoutError):
+    """A call's deadline had passed before one of its requests could be sent: it was not sent.
+
+    ``call`` names the call and ``deadline`` is its length in seconds. The request never left
+    this machine, so even a write is not in doubt; what the call's earlier requests did is the
+    caller's to say (the bridge reports a write that already applied one as outcome-unknown).
+    """
+
+    def __init__(self, message: str, target: str = "", *, call: str = "", deadline: float = 0.0):
+        super().__init__(message, target)
+        self.call = call
+        self.deadline = deadline
+
+
+class CallBudget:
+    """The deadline of one call: ``seconds`` from now on ``clock``, shared by its requests.
+
+    Made by :func:`call_budget`. A budget opened inside another can only end sooner: what is
+    left is the smaller of the two, and the one that ends first names the deadline.
+    """
+
+    def __init__(
+        self,
+        call: str,
+        seconds: float,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        outer: CallBudget | None = None,
+    ) -> None:
+        if not isinstance(seconds, (int, float)) or isinstance(seconds, bool):
+            raise ConfigurationError("a call deadline must be a number of seconds")
+        if not math.isfinite(seconds) or seconds <= 0:
+            raise ConfigurationError("a call deadline must be a positive finite number of seconds")
+        self.call = call
+        self.seconds = float(seconds)
+        self._clock = clock
+        self._ends_at = clock() + float(seconds)
+        self._outer = outer
+
+    def __repr__(self) -> str:
+        return f"CallBudget({self.call!r}, {self.seconds:g}s, {self.left():.3f}s left)"
+
+    def _own_left(self) -> float:
+        return self._ends_at - self._clock()
+
+    def binding(self) -> CallBudget:
+        """The budget of the chain (this one and those it was opened in) that ends first."""
+        outer = self._outer.binding() if self._outer is not None else None
+        if outer is not None and outer._own_left() < self._own_left():
+            return outer
+        return self
+
+    def left(self) -> float:
+        """Seconds left (<= 0 once the deadline has passed), outer budgets included."""
+        return self.binding()._own_left()
+
+    def describe(self) -> str:
+        """The deadline in words: ``"the 3s deadline of the getLead call"``."""
+        first = self.binding()
+        return f"the {first.seconds:g}s deadline of the {first.call} call"
+
+    def spent(self, target: str) -> CallDeadlineError:
+        """The error for a request of this call that is not sent because no time is left."""
+        first = self.binding()
+        return CallDeadlineError(
+            f"{target}: not sent: {first.describe()} passed before this request could start",
+            target,
+            call=first.call,
+            deadline=first.seconds,
+        )
+
+    @contextmanager
+    def applied(self) -> Iterator[CallBudget]:
+        """Make this the budget of requests sent in the current context (another thread's
+        work for the same call re-enters it here)."""
+        token = _BUDGET.set(self)
+        try:
+            yield self
+        finally:
+            _BUDGET.reset(token)
+
+
+_BUDGET: ContextVar[CallBudget | None] = ContextVar("nutshell_call_budget", default=None)
+
+
+def current_budget() -> CallBudget | None:
+    """The budget of the call running in this context, if one was opened."""
+    return _BUDGET.get()
+
+
+@contextmanager
+def call_budget(
+    call: str, seconds: float, *, clock: Callable[[], float] = time.monotonic
+) -> Iterator[CallBudget]:
+    """Give every request sent in this context until the block ends one shared deadline.
+
+    ``seconds`` counts from now on ``clock``; inside another budget, the sooner end holds.
+    """
+    budget = CallBudget(call, seconds, clock=clock, outer=_BUDGET.get())
+    with budget.applied():
+        yield budget
+
+
+def call_window(limit: float, target: str) -> tuple[float, str]:
+    """How long a request may take, given its own deadline ``limit``, and that deadline in
+    words; raises :class:`CallDeadlineError` (naming ``target``) when the call has no time left.
+    """
+    own = f"the {limit:g}s deadline"
+    budget = _BUDGET.get()
+    if budget is None:
+        return limit, own
+    left = budget.left()
+    if left <= 0:
+        raise budget.spent(target)
+    if left < limit:
+        return left, budget.describe()
+    return limit, own

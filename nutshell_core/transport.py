@@ -29,6 +29,8 @@ Retry rules (the caller says whether the call is ``idempotent``, from the catalo
   :attr:`RetryPolicy.deadline`: no wait starts that would end after the deadline, and each
   attempt's timeouts are trimmed to the time left. A ``Retry-After`` above
   :attr:`RetryPolicy.max_retry_after`, or one the deadline cannot accommodate, is not waited for.
+  Inside a call budget (:func:`~nutshell_core.deadline.call_budget`) the deadline is what is
+  left of the call's, if less; with nothing left the request is not sent (``CallDeadlineError``).
 * The deadline holds while an answer is read, not only between attempts: the body is read in
   chunks with the clock checked between them, and a watchdog shuts the connection's socket down
   at the deadline, so a server trickling the status line, the headers or the body one byte at a
@@ -70,6 +72,7 @@ from nutshell_core.deadline import (
     BodyTooLargeError,
     DeadlinePassedError,
     Watchdog,
+    call_window,
     read_body,
     watch_session,
 )
@@ -433,7 +436,10 @@ class Transport:
     ) -> requests.Response:
         policy = self._retry
         shown = _display_url(url)
-        deadline_at = self._clock() + policy.deadline
+        # A call budget (nutshell_core.deadline.call_budget) may leave less than the policy's
+        # deadline; with none left, nothing is sent.
+        allowed, deadline_text = call_window(policy.deadline, label)
+        deadline_at = self._clock() + allowed
         attempt = 0
         while True:
             attempt += 1
@@ -475,6 +481,7 @@ class Transport:
                         attempt=attempt,
                         timeout=timeout,
                         stop=None,
+                        deadline_text=deadline_text,
                     ) from failure
                 delay = policy.backoff(attempt, self._random)
                 why = f"{type(failure).__name__}"
@@ -513,7 +520,7 @@ class Transport:
                 )
                 why = f"HTTP {status}"
 
-            stop = self._stop_reason(attempt, delay, deadline_at)
+            stop = self._stop_reason(attempt, delay, deadline_at, deadline_text)
             if stop is None:
                 _log.debug(
                     "%s %s: %s, retrying in %.2fs (attempt %d/%d)",
@@ -527,7 +534,7 @@ class Transport:
                 self._sleep(delay)
                 if self._clock() < deadline_at:
                     continue
-                stop = f"the {policy.deadline:g}s deadline passed while waiting to retry"
+                stop = f"{deadline_text} passed while waiting to retry"
             _log.debug("%s %s: giving up after %d attempt(s): %s", verb, shown, attempt, stop)
             if failure is not None:
                 raise self._error(
@@ -538,6 +545,7 @@ class Transport:
                     attempt=attempt,
                     timeout=timeout,
                     stop=stop,
+                    deadline_text=deadline_text,
                 ) from failure
             assert response is not None
             return response
@@ -585,12 +593,14 @@ class Transport:
             watchdog.finish()
         return response, None, Failure.OTHER
 
-    def _stop_reason(self, attempt: int, delay: float, deadline_at: float) -> str | None:
+    def _stop_reason(
+        self, attempt: int, delay: float, deadline_at: float, deadline_text: str
+    ) -> str | None:
         """Why no further attempt may be made after ``attempt``, or None if one may."""
         if attempt >= self._retry.max_attempts:
             return f"all {self._retry.max_attempts} attempts used"
         if self._clock() + delay >= deadline_at:
-            return f"waiting {delay:.2f}s more would pass the {self._retry.deadline:g}s deadline"
+            return f"waiting {delay:.2f}s more would pass {deadline_text}"
         return None
 
     def _exchange(
@@ -723,6 +733,7 @@ class Transport:
         attempt: int,
         timeout: tuple[float, float],
         stop: str | None,
+        deadline_text: str,
     ) -> TransportError:
         """The error for a failed request; the caller chains it ``from`` the original."""
         detail = self._describe(exc)
@@ -742,8 +753,7 @@ class Transport:
             what = {
                 Failure.TIMED_OUT: f"no response arrived within the {timeout[1]:g}s read timeout",
                 Failure.BROKEN: "the connection broke before the response arrived",
-                Failure.DEADLINE: f"the {self._retry.deadline:g}s deadline passed before the "
-                "response was complete",
+                Failure.DEADLINE: f"{deadline_text} passed before the response was complete",
             }[kind]
             error = OutcomeUnknownError(
                 f"{label}: the outcome is unknown: the request was sent but {what}, so the "
@@ -753,8 +763,8 @@ class Transport:
             )
         elif kind is Failure.DEADLINE:
             error = RequestTimeoutError(
-                f"{label}: the {self._retry.deadline:g}s deadline passed before the response was "
-                f"complete (attempt {attempt}) ({detail})",
+                f"{label}: {deadline_text} passed before the response was complete "
+                f"(attempt {attempt}) ({detail})",
                 label,
             )
         elif kind is Failure.TIMED_OUT:

@@ -1,20 +1,23 @@
 """Answers checked against the request: every record has an id, a get answers what it asked for.
 
 The envelope parser reads whatever a body holds; these checks hold a server's answer to what
-the client asked. The REST reference says every record carries ``id`` and ``type`` (§3.2), so
-a model record without a readable id is malformed wherever it appears, and a get by id must
+the client asked. The REST reference says every record carries ``id`` and ``type`` (§3.2), and
+the OpenAPI document that an id is "formatted {integer}-{entityType}" (``"3-contacts"``), so
+a model record without a readable id, or with a bare number for one (``"id": 1``, which names
+no type and so could be any record), is malformed wherever it appears, and a get by id must
 answer records of the requested type and ids, never a neighbour. Each failure is a
 :class:`~nutshell_core.errors.MalformedResponseError` naming the path (``$.leads[0].id``).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Iterator, Mapping
 from typing import Final
 
 from nutshell_core.errors import MalformedResponseError
 from nutshell_core.model import CustomField, Record, entity_for_rest_type
-from nutshell_rest._codecs import split_id
+from nutshell_rest._codecs import WIRE, split_id
 from nutshell_rest.envelope import Envelope, Item
 
 __all__ = ["check_answer", "require_ids"]
@@ -22,6 +25,9 @@ __all__ = ["check_answer", "require_ids"]
 #: Model classes whose REST objects carry no id: ``GET /<entity>/{id}/customfields`` lists a
 #: record's custom field values by name.
 _WITHOUT_IDS: Final = (CustomField,)
+
+#: An id as the OpenAPI document formats it: ``{integer}-{entityType}``.
+_TYPED_ID: Final = re.compile(r"[0-9]+-[A-Za-z][A-Za-z0-9]*")
 
 #: Longest spelling of a server value quoted in a problem (a hostile body can be any size).
 _QUOTE_LIMIT: Final = 60
@@ -49,16 +55,25 @@ def require_ids(envelope: Envelope, target: str, status: int | None = None) -> N
     such as ``leads`` every item must be that type, though: a contact (or an item of a type
     nobody knows) listed as a lead would be handed to the caller as one of the leads.
     """
-    missing = [
-        f"no id @ {path}.id"
-        for item, path in _items(envelope)
-        if isinstance(item, Record)
-        and not isinstance(item, _WITHOUT_IDS)
-        and not isinstance(item.id, int)
-    ]
+    missing: list[str] = []
+    untyped: list[str] = []
+    for item, path in _items(envelope):
+        if not isinstance(item, Record) or isinstance(item, _WITHOUT_IDS):
+            continue
+        if not isinstance(item.id, int):
+            missing.append(f"no id @ {path}.id")
+        elif not _typed_spelling(item):
+            untyped.append(
+                f"id {_quote(_original_id(item))}, expected '{item.id}-{item.rest_type}' @ "
+                f"{path}.id"
+            )
     if missing:
         raise MalformedResponseError(
             "a record without an id", target, status, problems=tuple(missing[:5])
+        )
+    if untyped:
+        raise MalformedResponseError(
+            "a record id not in the '<n>-<type>' form", target, status, problems=tuple(untyped[:5])
         )
     expected = entity_for_rest_type(envelope.primary_key)
     if expected is None:
@@ -76,6 +91,23 @@ def require_ids(envelope: Envelope, target: str, status: int | None = None) -> N
             status,
             problems=tuple(strangers[:5]),
         )
+
+
+def _original_id(record: Record) -> object:
+    """The id as the server spelled it: the converter keeps a spelling other than the
+    canonical ``"<n>-<type>"`` in the record's memo."""
+    memo = record.memo
+    # Only a memo of the REST wire holds a REST spelling (a record read from JSON-RPC keeps
+    # that API's integer ids).
+    originals = memo.originals if memo is not None and memo.wire == WIRE else {}
+    return originals.get("id", f"{record.id}-{record.rest_type}")
+
+
+def _typed_spelling(record: Record) -> bool:
+    """Whether the server spelled ``record``'s id ``{integer}-{entityType}``; the type itself
+    was checked against the record's when it was read."""
+    spelled = _original_id(record)
+    return isinstance(spelled, str) and _TYPED_ID.fullmatch(spelled) is not None
 
 
 def _type_of(item: Item) -> object:

@@ -23,6 +23,7 @@ from nutshell_core.errors import (
     MalformedResponseError,
     NotBridgeable,
     NotFoundError,
+    OutcomeUnknownError,
 )
 from nutshell_core.model import (
     Note,
@@ -192,16 +193,43 @@ def _present(
     """
     # get_many keeps the whole envelope, side-loads included; one id is one request.
     envelope = _resource(ctx, cls, Gettable).get_many([record_id])
-    found = [item for item in envelope.records if isinstance(item, cls)]
-    if len(found) != 1:
+    if len(envelope.records) != 1:
         raise MalformedResponseError(
             f"GET /{cls.rest_type.lower()}/{record_id} did not return the record it wrote",
             problems=(f"{len(envelope.records)} records @ $.{envelope.primary_key}",),
         )
-    record = found[0]
+    record = _same_record(envelope.records[0], cls, record_id)
     side = [item for items in envelope.included.values() for item in items]
     records = [item for item in (*side, *included) if isinstance(item, Record)]
     return ctx.present_one(ctx.named(note_author(record)), included=records)
+
+
+def _same_record(item: object, cls: type[R], record_id: int) -> R:
+    """``item`` if it is the record written (``cls``, ``record_id``); else the write's outcome
+    is unknown, since the record read back is not the one the write answered with."""
+    if isinstance(item, cls) and item.id == record_id:
+        return item
+    kind: object
+    number: object
+    if isinstance(item, Record):
+        kind, number = item.rest_type, item.id
+    elif isinstance(item, Mapping):
+        kind, number = item.get("type"), item.get("id")
+    else:
+        kind, number = type(item).__name__, None
+    differs = [
+        what
+        for what, same in (("type", kind == cls.rest_type), ("id", number == record_id))
+        if not same
+    ]
+    target = f"GET /{cls.rest_type.lower()}/{record_id}-{cls.rest_type}"
+    raise OutcomeUnknownError(
+        f"{target}: the outcome is unknown: the record written was {cls.rest_type} {record_id} "
+        f"but the read-back answered {kind!s} {number!r} ({' and '.join(differs) or 'class'} "
+        f"{'differ' if len(differs) > 1 else 'differs'}): the write may have been applied; read "
+        "the record before retrying, do not retry blindly",
+        target,
+    )
 
 
 def _current(
