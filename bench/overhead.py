@@ -1,9 +1,10 @@
 """Bridge overhead: its own CPU per call beside the REST requests it sends, and bridged vs direct.
 
 Everything runs in one thread against the in-process emulator, so wall time is CPU time. While
-a bridged call runs, the time spent inside the REST client (sending each request, the
-emulator answering it, and parsing the envelope into model records) is summed; what is left is
-the bridge's own work: choosing the route, completing and naming linked records, digesting
+a bridged call runs, the time spent inside the REST client (its resource methods checking ids
+and building the query, sending each request, the emulator answering it, and parsing the
+envelope into model records) is summed, and each call's own time is its total minus that:
+the bridge's own work, choosing the route, completing and naming linked records, digesting
 revs and rendering the legacy shape. The REST client's share is exactly "a direct RestClient
 call for the same data", and the time inside the transport alone is what raw ``requests``
 would cost for the same requests. Target: the bridge's own time at most 20% of the REST
@@ -17,6 +18,8 @@ more requests, whose count the table shows).
 from __future__ import annotations
 
 import functools
+import gc
+import inspect
 import statistics
 import time
 from collections.abc import Callable, Iterator
@@ -26,6 +29,7 @@ from typing import Any
 from bench._common import Figure, Settings, bridge, mounted, rpc_client, verdict
 from nutshell_core.transport import Transport
 from nutshell_rest import RestClient, track_requests
+from nutshell_rest.resources.base import Resource
 
 SECTION = "overhead"
 
@@ -63,30 +67,79 @@ class Split:
 
     @contextmanager
     def installed(self) -> Iterator[Split]:
-        """Wrap the REST client's two ways to a parsed answer, and the transport's request."""
-        saved = (RestClient._envelope, RestClient.call, Transport.request)
-        RestClient._envelope = self._timed("rest", saved[0])  # type: ignore[method-assign]
-        RestClient.call = self._timed("rest", saved[1])  # type: ignore[method-assign]
-        Transport.request = self._timed("http", saved[2])  # type: ignore[method-assign]
+        """Wrap the REST client's ways to an answer (a parsed envelope, :meth:`RestClient.call`,
+        and the one request every resource method sends through), and the transport's request.
+
+        ``_send`` is wrapped as well as the two parsers: a resource method that sends and reads
+        the response itself (a JSON Patch, a CSV export) would otherwise count its request as
+        the bridge's own time. Nested wrappers count once, at the outermost.
+        """
+        methods: list[tuple[type, str]] = [(RestClient, n) for n in ("_envelope", "call", "_send")]
+        methods += _resource_methods()
+        saved: list[tuple[type, str, Any]] = [(c, n, c.__dict__[n]) for c, n in methods]
+        saved.append((Transport, "request", Transport.__dict__["request"]))
+        for cls, name, fn in saved:
+            setattr(cls, name, self._timed("http" if cls is Transport else "rest", fn))
         try:
             yield self
         finally:
-            RestClient._envelope, RestClient.call, Transport.request = saved  # type: ignore[method-assign]
+            for cls, name, fn in saved:
+                setattr(cls, name, fn)
 
 
-def _samples(fn: Callable[[], object], split: Split, repeat: int) -> tuple[float, float, float]:
-    """Median (total, inside the REST client, inside the transport) seconds of ``fn``."""
+def _resource_methods() -> list[tuple[type, str]]:
+    """The public methods of every REST resource class (``leads.get_many``, ``list``...).
+
+    A direct RestClient call is one of these: the id checks and query building around the
+    request are the REST client's work, not the bridge's. Generators (``iterate``) are left
+    out: they return before doing anything, and the requests they send are timed inside.
+    """
+    found: list[tuple[type, str]] = []
+    pending: list[type] = [Resource]
+    while pending:
+        cls = pending.pop()
+        pending.extend(cls.__subclasses__())
+        for name, value in vars(cls).items():
+            if (
+                not name.startswith("_")
+                and inspect.isfunction(value)
+                and not inspect.isgeneratorfunction(value)
+                and (cls, name) not in found
+            ):
+                found.append((cls, name))
+    return found
+
+
+def _samples(
+    fn: Callable[[], object], split: Split, repeat: int
+) -> tuple[float, float, float, float]:
+    """Median (total, inside the REST client, own = total minus inside the REST client,
+    inside the transport) seconds of ``fn``.
+
+    The own time is the median of each call's own time, not the difference of two medians
+    (which may come from different calls). Everything alive before the timed calls (the
+    emulator's store, the reference cache) is frozen out of the garbage collector: a
+    collection a call triggers would otherwise scan the in-process emulator's records, which
+    a client talking to Nutshell does not hold, and charge that to whichever side it lands in.
+    """
     fn()
-    totals, rests, https = [], [], []
-    for _ in range(repeat):
-        split.reset()
-        started = time.perf_counter()
-        fn()
-        total = time.perf_counter() - started
-        totals.append(total)
-        rests.append(split.rest)
-        https.append(split.http)
-    return statistics.median(totals), statistics.median(rests), statistics.median(https)
+    gc.collect()
+    gc.freeze()
+    try:
+        totals, rests, owns, https = [], [], [], []
+        for _ in range(repeat):
+            split.reset()
+            started = time.perf_counter()
+            fn()
+            total = time.perf_counter() - started
+            totals.append(total)
+            rests.append(split.rest)
+            owns.append(total - split.rest)
+            https.append(split.http)
+    finally:
+        gc.unfreeze()
+    median = statistics.median
+    return median(totals), median(rests), median(owns), median(https)
 
 
 def _requests(fn: Callable[[], object]) -> int:
@@ -107,15 +160,14 @@ def run(settings: Settings) -> list[Figure]:
             ("findLeads(limit=100)", lambda api: api.findLeads(limit=100), settings.repeat),
         ]
         for label, call, repeat in calls:
-            rpc_total, _, _ = _samples(functools.partial(call, rpc), split, repeat)
+            rpc_total, _, _, _ = _samples(functools.partial(call, rpc), split, repeat)
             for lean in (False, True):
                 api = bridge(lean=lean)
                 api.context.cache.warm()
-                total, rest, http = _samples(functools.partial(call, api), split, repeat)
+                total, rest, own, http = _samples(functools.partial(call, api), split, repeat)
                 sent = _requests(functools.partial(call, api))
                 api.close()
                 kind = "lean" if lean else "complete"
-                own = total - rest
                 share = own / rest if rest else 0.0
                 figures.append(
                     Figure(

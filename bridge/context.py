@@ -34,26 +34,38 @@ _REFERENCE_BY_ENTITY: dict[str, type[Record]] = {}
 for _cls in REFERENCE_CLASSES:
     _REFERENCE_BY_ENTITY.setdefault(_cls.entity, _cls)
 
-#: Per record class, its field names (read once: named() visits every field of every record).
-_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+#: Per record class, the fields that may hold links (read once: named() visits them in every
+#: record). A field declared as anything but a link (text, times, contact points...) never
+#: holds one; a field whose declaration cannot be read is visited all the same.
+_LINK_FIELDS: dict[type, tuple[str, ...]] = {}
 
 
-def _field_names(cls: type) -> tuple[str, ...]:
-    names = _FIELD_NAMES.get(cls)
+def _link_fields(cls: type) -> tuple[str, ...]:
+    names = _LINK_FIELDS.get(cls)
     if names is None:
-        names = _FIELD_NAMES[cls] = tuple(f.name for f in attrs.fields(cls))
+        names = _LINK_FIELDS[cls] = tuple(
+            f.name
+            for f in attrs.fields(cls)
+            if f.name != "memo" and (f.type is None or "Ref" in str(f.type))
+        )
     return names
 
 
 class RestView:
     """A read-only record source over what REST returned plus the reference cache."""
 
-    def __init__(self, cache: ReferenceCache, records: Iterable[Record] = ()) -> None:
+    def __init__(
+        self, cache: ReferenceCache, records: Iterable[Record] = (), *, lazy_revs: bool = False
+    ) -> None:
         self._cache = cache
-        # Records by entity, then id. A record gets its bridge rev when the presenter first
-        # reads it: most side-loads of a stub list are never rendered, and a rev is a digest.
+        # Records by entity, then id. A record gets its bridge rev when it is first read (or,
+        # with lazy_revs, when the presenter renders it, through revised()): most side-loads
+        # of a stub list are never read, and many are only read for a name; a rev is a digest.
         self._records: dict[str, dict[int, Record]] = {}
         self._revved: set[tuple[str, int]] = set()
+        self._lazy = lazy_revs
+        # revised() answers by the identity of the record asked about (kept alive here).
+        self._revs: dict[int, tuple[Record, Record]] = {}
         # all() answers, per class, until the next add(): the presenter asks for the same
         # list once per rendered record.
         self._lists: dict[type[Record], list[Any]] = {}
@@ -74,11 +86,28 @@ class RestView:
         if held is None:
             return None
         record = held.get(record_id)
-        if record is None or (entity, record_id) in self._revved:
+        if record is None or self._lazy or (entity, record_id) in self._revved:
             return record
         record = held[record_id] = with_rev(record)
         self._revved.add((entity, record_id))
         return record
+
+    def revised(self, record: R) -> R:
+        """``record`` carrying its bridge rev (worked out once per record)."""
+        if record.rev is not UNSET and record.rev is not None:
+            return record
+        hit = self._revs.get(id(record))
+        if hit is not None and hit[0] is record:
+            revved = hit[1]
+        else:
+            revved = with_rev(record)
+            self._revs[id(record)] = (record, revved)
+        assert isinstance(revved, type(record))
+        return revved
+
+    def presenter(self, host: str) -> Presenter:
+        """A presenter over this view, giving each record it renders its bridge rev."""
+        return Presenter(self, host=host, revise=self.revised)
 
     def find(self, cls: type[R], record_id: int) -> R | None:
         """A record REST returned, else a cached reference record, else None."""
@@ -142,12 +171,19 @@ class BridgeContext:
         return RestView(self.cache, records)
 
     def present(
-        self, records: Iterable[Record], *, stub: bool, included: Iterable[Record] = ()
+        self,
+        records: Iterable[Record],
+        *,
+        stub: bool,
+        included: Iterable[Record] = (),
+        name: bool = False,
     ) -> list[dict[str, Any]]:
         """Render records in the RPC shape, each carrying its bridge rev.
 
-        A record without an id cannot be rendered (the legacy shape is keyed by it): the REST
-        client refuses such answers, and this refuses any that reach here another way.
+        ``name`` first names the records' links to reference data, as :meth:`named` does (in
+        the same step that gives each record its rev). A record without an id cannot be
+        rendered (the legacy shape is keyed by it): the REST client refuses such answers, and
+        this refuses any that reach here another way.
         """
         records = list(records)
         missing = [
@@ -159,7 +195,14 @@ class BridgeContext:
             raise MalformedResponseError(
                 "REST answered a record without an id", problems=tuple(missing[:5])
             )
-        primary = [self._cached_times(attrs.evolve(r, rev=rev_token(r))) for r in records]
+        names: dict[tuple[Any, ...], Any] = {}
+        primary = [
+            # A rev leaves link names out, so it is the same before naming as after.
+            self._cached_times(
+                attrs.evolve(r, rev=rev_token(r), **(self._name_changes(r, names) if name else {}))
+            )
+            for r in records
+        ]
         held = list(included)
         if not self.lean and self.completer is not None:
             extra = self.completer.complete(primary, held, full=not stub)
@@ -167,9 +210,11 @@ class BridgeContext:
                 extra.get((r.entity, r.id), r) if isinstance(r.id, int) else r for r in primary
             ]
             held += extra.values()
-        view = self.view([*held, *primary])
-        presenter = Presenter(view, host=self.host)
-        return [presenter.stub(r) if stub else presenter.full(r) for r in primary]
+        # Revs of linked records are worked out only for those the result shows.
+        view = RestView(self.cache, [*held, *primary], lazy_revs=True)
+        presenter = view.presenter(self.host)
+        render = presenter.stub if stub else presenter.full
+        return [render(r) for r in primary]
 
     def _cached_times(self, record: Record) -> Record:
         """A reference record asked for itself (``getUser``) with the times its cached copy
@@ -199,26 +244,71 @@ class BridgeContext:
         ``tags`` are tag names); the cached reference records supply the names. Reads and
         writes both render through this, so a write's result and a later bridged read agree.
         """
+        return self._named(record, {})
+
+    def named_all(self, records: Iterable[R]) -> list[R]:
+        """:meth:`named` for several records (a link they share is named once)."""
+        names: dict[tuple[Any, ...], Any] = {}
+        return [self._named(record, names) for record in records]
+
+    def _named(self, record: R, names: dict[tuple[Any, ...], Any]) -> R:
+        changes = self._name_changes(record, names)
+        return attrs.evolve(record, **changes) if changes else record
+
+    def _name_changes(self, record: Record, names: dict[tuple[Any, ...], Any]) -> dict[str, Any]:
+        """The fields of ``record`` whose links :meth:`named` names, with their named links."""
         changes: dict[str, Any] = {}
-        for name in _field_names(type(record)):
+        for name in _link_fields(type(record)):
             value = getattr(record, name)
             if isinstance(value, Ref):
-                named = self.named_ref(value)
-                if named is not value:
-                    changes[name] = named
+                if value.entity in _REFERENCE_BY_ENTITY:
+                    named = self._named_ref(value, names)
+                    if named is not value:
+                        changes[name] = named
             elif isinstance(value, tuple) and value and all(isinstance(v, Ref) for v in value):
-                refs = tuple(self.named_ref(v) for v in value)
+                if all(v.entity not in _REFERENCE_BY_ENTITY for v in value):
+                    continue  # links to records that are not reference data: never named
+                refs = tuple([self._named_ref(v, names) for v in value])
                 if any(a is not b for a, b in zip(refs, value, strict=True)):
                     changes[name] = refs
-        return attrs.evolve(record, **changes) if changes else record
+        return changes
 
     def named_ref(self, ref: Ref) -> Ref:
         """A link to reference data, with the cached record's name when it has none."""
-        cls = _REFERENCE_BY_ENTITY.get(ref.entity)
-        if cls is None or not isinstance(ref.id, int) or isinstance(ref.name, str):
+        return self._named_ref(ref, {})
+
+    def _named_ref(self, ref: Ref, names: dict[tuple[Any, ...], Any]) -> Ref:
+        """:meth:`named_ref`, looking names up once per ``names`` (entity, id)."""
+        ref_id = ref.id
+        if not isinstance(ref_id, int) or isinstance(ref.name, str):
             return ref
-        name = getattr(self.cache.get(cls, ref.id), "name", None)
-        return attrs.evolve(ref, name=name) if isinstance(name, str) else ref
+        key = (ref.entity, ref_id)
+        name = names.get(key, names)  # ``names`` itself stands for "not looked up yet"
+        if name is names:
+            cls = _REFERENCE_BY_ENTITY.get(ref.entity)
+            name = None if cls is None else getattr(self.cache.get(cls, ref_id), "name", None)
+            names[key] = name
+        if not isinstance(name, str):
+            return ref
+        if type(ref) is not Ref:
+            return attrs.evolve(ref, name=name)
+        if ref.record is not None:
+            return Ref(
+                entity=ref.entity,
+                id=ref_id,
+                name=name,
+                relationship=ref.relationship,
+                record=ref.record,
+            )
+        # A bare link named once per call: links to the same user or stage repeat in every
+        # record of a list (links are immutable, so sharing one is safe).
+        link_key = (ref.entity, ref_id, ref.relationship)
+        named = names.get(link_key)
+        if not isinstance(named, Ref):
+            named = names[link_key] = Ref(
+                entity=ref.entity, id=ref_id, name=name, relationship=ref.relationship
+            )
+        return named
 
     def me(self) -> User:
         """The user whose email the bridge authenticates with (``getUser`` with no id)."""

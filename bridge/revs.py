@@ -54,6 +54,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import operator
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
@@ -102,13 +103,31 @@ _PLAIN: frozenset[type] = frozenset({str, int, float, bool, type(None)})
 
 Canonical = Callable[[Any], Any]
 
-#: Per type, how a value of it is canonicalized. Which rule applies depends only on a value's
-#: type, so the choice is made once per type instead of walking every check per value.
-_BY_TYPE: dict[type, Canonical] = {}
+
+class _Rules(dict[type, Canonical]):
+    """Per type, how a value of it is canonicalized. Which rule applies depends only on a
+    value's type, so the choice is made once per type (on the first lookup that misses)
+    instead of walking every check per value."""
+
+    def __missing__(self, cls: type) -> Canonical:
+        rule = self[cls] = _rule_for(cls)
+        return rule
+
+
+_BY_TYPE = _Rules()
+
+#: The canonical form of an unset value.
+_UNSET_FORM = "<unset>"
 
 
 def _itself(value: Any) -> Any:
     return value
+
+
+def _as_text(value: Any) -> str:
+    # Anything without a rule digests by its text, never by its repr (which may hold an
+    # address that differs between processes).
+    return str(value)
 
 
 def _rule_for(cls: type) -> Canonical:
@@ -116,15 +135,15 @@ def _rule_for(cls: type) -> Canonical:
     if cls in _PLAIN:
         return _itself
     if cls is Unset:
-        return lambda _value: "<unset>"
+        return lambda _value: _UNSET_FORM
     if issubclass(cls, Enum):
         return lambda value: value.value
     if issubclass(cls, datetime):
         return lambda value: int(value.timestamp())
     if issubclass(cls, Decimal):
-        return lambda value: str(value.normalize())
+        return lambda value: ("dec", str(value.normalize()))
     if issubclass(cls, tuple | list):
-        return lambda value: [_canonical(v) for v in value]
+        return lambda value: [_plain(v) for v in value]
     if issubclass(cls, Mapping):
         return lambda value: {
             str(k): _canonical(v) for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))
@@ -132,24 +151,56 @@ def _rule_for(cls: type) -> Canonical:
     if issubclass(cls, Ref):
         # A link is its target and role. Its name is display data that readers fill in from
         # the reference cache, so it must not change the digest of the record holding it.
-        return lambda value: [value.entity, _canonical(value.id), _canonical(value.relationship)]
+        # One string (its parts spelled unambiguously: the role, any text, last and quoted)
+        # digests faster than a nested list.
+        return lambda value: f"{value.entity}:{value.id!r}:{value.relationship!r}"
     if attrs.has(cls):
         names = tuple(f.name for f in attrs.fields(cls) if f.name not in _VOLATILE)
-        return lambda value: {name: _canonical(getattr(value, name)) for name in names}
-    return _itself
+        if not names:
+            return lambda _value: ()
+        get = operator.attrgetter(*names) if len(names) > 1 else None
+        if get is None:
+            return lambda value: (_canonical(getattr(value, names[0])),)
+        rules = _BY_TYPE
+        # One C call reads every field; plain values (most of a record) are kept as they are.
+        return lambda value: tuple(
+            [
+                v if (t := type(v)) in _PLAIN else _UNSET_FORM if t is Unset else rules[t](v)
+                for v in get(value)
+            ]
+        )
+    return _as_text
+
+
+#: Canonical content to text (the C encoder; nothing to check for cycles in a record).
+_ENCODE = json.JSONEncoder(
+    check_circular=False, ensure_ascii=False, separators=(",", ":"), default=str
+).encode
+
+
+def _plain(value: Any) -> Any:
+    """``_canonical`` with the commonest cases (plain and unset values) inline."""
+    cls = type(value)
+    if cls in _PLAIN:
+        return value
+    if cls is Unset:
+        return _UNSET_FORM
+    return _BY_TYPE[cls](value)
 
 
 def _canonical(value: Any) -> Any:
-    rule = _BY_TYPE.get(type(value))
-    if rule is None:
-        rule = _BY_TYPE[type(value)] = _rule_for(type(value))
-    return rule(value)
+    return _BY_TYPE[type(value)](value)
 
 
 def rev_token(record: Record) -> str:
-    """The bridge rev of a record: a digest of its typed content."""
-    payload = json.dumps(_canonical(record), sort_keys=True, default=str)
-    return PREFIX + hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
+    """The bridge rev of a record: a digest of its typed content.
+
+    The content is a nest of tuples, lists and dicts (string keys, sorted) of plain values in
+    a fixed order, so its JSON spells it the same way in every process; that text is what is
+    digested.
+    """
+    payload = _ENCODE(_canonical(record))
+    return PREFIX + hashlib.sha256(payload.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
 def with_rev(record: R) -> R:

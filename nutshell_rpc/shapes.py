@@ -77,6 +77,7 @@ from nutshell_core.model import (
     entity_class,
 )
 from nutshell_rpc._names import split_person_name
+from nutshell_rpc.convert import WIRE as RPC_WIRE
 from nutshell_rpc.convert import record_to_rpc, value_to_rpc
 from nutshell_rpc.inputs import note_html
 from nutshell_rpc.reference_shapes import FULL_LAYOUTS as _REFERENCE_FULL
@@ -339,6 +340,34 @@ def _merge(first: list[Ref], second: Iterable[Ref]) -> list[Ref]:
     return out
 
 
+# -- stub bases ---------------------------------------------------------------------------------
+
+#: Per class, the attributes whose wire keys its stub layout reads from the rendered record:
+#: a stub shows a handful of keys, so only those are rendered (a lead's links and values are
+#: most of the cost of rendering it whole). Classes not listed render whole.
+_STUB_ATTRS: Mapping[type[Record], tuple[str, ...]] = {
+    Lead: ("status", "due_time", "closed_time"),
+    Contact: (),
+    Account: (),
+    Activity: ("start_time", "end_time"),
+    Task: ("due_time", "completed_time"),
+}
+#: What every stub head reads (:meth:`Presenter.head`).
+_HEAD_ATTRS = ("id", "rev", "modified_time", "created_time")
+
+
+def _stub_base(cls: type[Record], record: Record) -> dict[str, Any]:
+    """The RPC wire keys a stub of ``record`` reads, spelled as :func:`record_to_rpc` spells
+    them for the whole record."""
+    wanted = _STUB_ATTRS.get(cls)
+    memo = record.memo
+    if wanted is None or (memo is not None and memo.wire == RPC_WIRE):
+        # A record read from the RPC wire is rendered from its original spelling: whole.
+        return record_to_rpc(record)
+    kept = {name: getattr(record, name) for name in (*_HEAD_ATTRS, *wanted)}
+    return record_to_rpc(cls(**{k: v for k, v in kept.items() if v is not UNSET}))
+
+
 # -- the presenter ------------------------------------------------------------------------------
 
 _Layout = Callable[["Presenter", Record, dict[str, Any]], dict[str, Any]]
@@ -350,9 +379,18 @@ class Presenter:
     ``host`` is the app host that ``htmlUrl`` and ``avatarUrl`` point at.
     """
 
-    def __init__(self, source: RecordSource, *, host: str = "app.nutshell.com") -> None:
+    def __init__(
+        self,
+        source: RecordSource,
+        *,
+        host: str = "app.nutshell.com",
+        revise: Callable[[Record], Record] | None = None,
+    ) -> None:
         self._source = source
         self._host = host
+        # What a record is rendered as (a source may hand out records whose rev is only
+        # worked out when one is shown): applied once per rendered record.
+        self._revise = revise
 
     @property
     def source(self) -> RecordSource:
@@ -363,13 +401,24 @@ class Presenter:
 
     def full(self, record: Record) -> dict[str, Any]:
         """The full record, as ``get*``, ``new*``, ``edit*`` and non-stub finds return it."""
+        record = self.revised(record)
         layout = _FULL.get(type(record), _named_full)
         return self._finish(record, layout(self, record, record_to_rpc(legacy_points(record))))
 
     def stub(self, record: Record) -> dict[str, Any]:
         """The stub, as ``find*`` returns it and as records embed each other."""
-        layout = _STUB.get(type(record), _named_stub)
-        return self._finish(record, layout(self, record, record_to_rpc(record)))
+        record = self.revised(record)
+        cls = type(record)
+        layout = _STUB.get(cls, _named_stub)
+        return self._finish(record, layout(self, record, _stub_base(cls, record)))
+
+    def revised(self, record: R) -> R:
+        """``record`` as it is rendered (with the rev its source gives it)."""
+        if self._revise is None:
+            return record
+        revised = self._revise(record)
+        assert isinstance(revised, type(record))
+        return revised
 
     def link(self, ref: object, **extra: Any) -> dict[str, Any] | None:
         """The stub of a linked record (null for no link), with ``extra`` keys appended."""
@@ -891,6 +940,7 @@ def _activity_stub(p: Presenter, record: Record, base: dict[str, Any]) -> dict[s
 
 def _note_body(p: Presenter, note: Note) -> dict[str, Any]:
     """A note as activities embed it (``logNote``): no stub flag, no parent."""
+    note = p.revised(note)
     base = record_to_rpc(note)
     return {
         "id": note.id,

@@ -315,7 +315,7 @@ def _defaults(row: RpcMethod, params: Params) -> dict[str, Any]:
 
 
 def _named(context: BridgeContext, records: Iterable[Record]) -> list[Record]:
-    return [context.named(r) for r in records]
+    return context.named_all(records)
 
 
 def searcher(row: RpcMethod, entities: Sequence[Entity]) -> Run:

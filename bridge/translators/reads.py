@@ -320,11 +320,6 @@ def _refused(method: str, reason: str) -> NotBridgeable:
     return NotBridgeable(f"{method} cannot be answered through REST: {reason}", method, reason)
 
 
-def _named(context: BridgeContext, record: Record) -> Record:
-    """``record`` with its note author read and its reference links named from the cache."""
-    return context.named(note_author(record))
-
-
 def _records(items: Iterable[object], cls: type[Record] | None = None) -> list[Record]:
     """The model records among envelope items (of one class when ``cls`` is given)."""
     return [
@@ -410,7 +405,7 @@ def _getter(row: RpcMethod, entity: Entity) -> Run:
         else:
             record_id = read_int(value, id_name)
         record, included = _fetch_one(context, entity, record_id)
-        return context.present_one(_named(context, record), included=included)
+        return context.present([note_author(record)], stub=False, included=included, name=True)[0]
 
     return run
 
@@ -454,8 +449,9 @@ def _finder(row: RpcMethod, entity: Entity) -> Run:
             every = _records(envelope.records, entity.cls)
             ordered = q.sort_like_rpc(every, paging.order, descending=paging.descending)
             records = paging.slice(ordered)
-        named = [_named(context, r) for r in records]
-        return context.present(named, stub=stub, included=_included(envelope))
+        return context.present(
+            [note_author(r) for r in records], stub=stub, included=_included(envelope), name=True
+        )
 
     return run
 
