@@ -1,14 +1,16 @@
 """Pydantic v2 models of the same leads, as the yardstick conversion is measured against.
 
-Typed the way an integration would type them: ids, amounts and flags as numbers and booleans,
-every time as a ``datetime``, linked records as nested models. Unknown keys are kept
-(``extra="allow"``), as the project keeps them. Imported only when pydantic is installed
-(``pip install -e ".[bench]"``).
+Typed the way an integration would type them, and as the project types them: ids, counts and
+flags as numbers and booleans, every time as a ``datetime``, money as a ``Decimal``, linked
+records as nested models (the user, contact and account stubs with the fields the project
+reads from them). Unknown keys are kept (``extra="allow"``), as the project keeps them.
+Imported only when pydantic is installed (``pip install -e ".[bench]"``).
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
@@ -22,7 +24,7 @@ class RpcMoney(_Open):
     """A legacy amount."""
 
     currency: str | None = None
-    amount: float | int | str | None = None
+    amount: Decimal | None = None
 
 
 class RpcStub(_Open):
@@ -35,6 +37,22 @@ class RpcStub(_Open):
     name: str | None = None
     modified_time: datetime | None = Field(default=None, alias="modifiedTime")
     created_time: datetime | None = Field(default=None, alias="createdTime")
+    relationship: str | None = None
+
+
+class RpcUserStub(RpcStub):
+    """A legacy user stub (a lead's creator)."""
+
+    emails: list[str] = []
+    is_enabled: bool | None = Field(default=None, alias="isEnabled")
+    is_administrator: bool | None = Field(default=None, alias="isAdministrator")
+
+
+class RpcPartyStub(RpcStub):
+    """A legacy contact or account stub."""
+
+    description: str | None = None
+    job_title: str | None = Field(default=None, alias="jobTitle")
 
 
 class RpcProductStub(RpcStub):
@@ -61,8 +79,9 @@ class RpcLead(_Open):
     description: str | None = None
     modified_time: datetime | None = Field(default=None, alias="modifiedTime")
     created_time: datetime | None = Field(default=None, alias="createdTime")
-    creator: RpcStub | None = None
-    primary_account: RpcStub | None = Field(default=None, alias="primaryAccount")
+    html_url: str | None = Field(default=None, alias="htmlUrl")
+    creator: RpcUserStub | None = None
+    primary_account: RpcPartyStub | None = Field(default=None, alias="primaryAccount")
     milestone: RpcStub | None = None
     stageset: RpcStub | None = None
     market: RpcStub | None = None
@@ -77,8 +96,8 @@ class RpcLead(_Open):
     sources: list[RpcStub] = []
     competitors: list[RpcStub] = []
     products: list[RpcProductStub] = []
-    contacts: list[RpcStub] = []
-    accounts: list[RpcStub] = []
+    contacts: list[RpcPartyStub] = []
+    accounts: list[RpcPartyStub] = []
     tags: list[str] = []
     priority: int | None = None
     due_time: datetime | None = Field(default=None, alias="dueTime")

@@ -30,11 +30,12 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable, Mapping
-from types import MappingProxyType
-from typing import Any, Final, TypeVar
+from types import MappingProxyType, MemberDescriptorType
+from typing import Any, Final, Protocol, TypeVar, cast
 
 import attrs
 
+from nutshell_core._wirecompile import StructureRow, compile_structure, compile_unstructure
 from nutshell_core.errors import MalformedResponseError
 from nutshell_core.model import UNSET, Record, WireMemo
 
@@ -110,7 +111,9 @@ class Field:
 
     ``attr``, ``read`` and ``write`` are the fast path described in the module docstring; a
     row with ``read`` but no ``attr`` validates (a plain result is ignored) or fills several
-    attributes (a Check or Kept of a dict of attribute values).
+    attributes (a Check or Kept of a dict of attribute values). ``exact`` says that ``read``
+    is the identity on values of exactly these types (``type(None)`` for null) and SLOW on any
+    other, so the compiled structure tests the type in place of calling ``read``.
     """
 
     key: str
@@ -119,6 +122,7 @@ class Field:
     attr: str | None = attrs.field(default=None, kw_only=True)
     read: Reader | None = attrs.field(default=None, kw_only=True)
     write: Writer | None = attrs.field(default=None, kw_only=True)
+    exact: tuple[type, ...] | None = attrs.field(default=None, kw_only=True)
 
 
 @attrs.frozen
@@ -178,6 +182,24 @@ _DUMP: Final = 3
 #: Render plans by key order are cached per codec; a page of records shares a handful.
 _PLAN_CACHE_SIZE: Final = 256
 
+#: A memo plan per key order: the memo shared by records without unknown keys (None when there
+#: are some), the unknown keys, and the order tuple all records of that order share.
+_MemoPlan = tuple[WireMemo | None, tuple[str, ...], tuple[str, ...]]
+
+
+class Structure(Protocol):
+    """A record class's structure function: ``structure(data, path="$")``."""
+
+    def __call__(self, data: Any, path: str = "$") -> Record:
+        """Build a record from a wire dict."""
+
+
+class StructureHook(Protocol):
+    """The same as a cattrs structure hook: ``hook(data, type)``."""
+
+    def __call__(self, data: Any, _type: Any, path: str = "$") -> Record:
+        """Build a record from a wire dict."""
+
 
 class RecordCodec:
     """The compiled structure and unstructure functions of one record map on one wire.
@@ -185,6 +207,11 @@ class RecordCodec:
     Built once per (map, wire) by :func:`codec`. ``exact_json`` keeps an original whenever its
     rendering differs as JSON (``1`` vs ``1.0``, key order), not only by Python equality;
     ``prepare`` fills in values derived from several keys before the record is built.
+
+    ``structure`` (and ``hook``, its cattrs form) runs code generated per key order once that
+    order is seen again (see :mod:`nutshell_core._wirecompile`), falling back to the generic
+    loop :meth:`structure_any` for any record it cannot vouch for; ``unstructure`` likewise
+    uses a renderer generated per key order.
     """
 
     __slots__ = (
@@ -193,11 +220,17 @@ class RecordCodec:
         "_differs",
         "_entity",
         "_fields",
+        "_memo_plans",
         "_plans",
         "_prepare",
+        "_renders",
+        "_shapes",
+        "_sightings",
         "_table",
         "_wire",
+        "hook",
         "mapping",
+        "structure",
     )
 
     def __init__(
@@ -224,11 +257,102 @@ class RecordCodec:
             (f.key, f.attr, f.write if f.attr is not None else None, f) for f in mapping.fields
         )
         self._plans: dict[tuple[str, ...], tuple[Any, ...]] = {}
+        self._renders: dict[tuple[str, ...], Callable[[Any, Mapping[str, Any]], Any]] = {}
+        self._memo_plans: dict[tuple[str, ...], _MemoPlan] = {}
+        self._shapes: dict[tuple[str, ...], Structure] = {}
+        self._sightings: dict[tuple[str, ...], int] = {}
+        self.structure: Structure = self.structure_any
+        self.hook: StructureHook = self._hook_any
+        if prepare is None:  # a prepare step reads several keys at once: the loop does it
+            self.structure, self.hook = self._dispatchers()
+
+    def _hook_any(self, data: Any, _type: Any, path: str = "$") -> Record:
+        return self.structure_any(data, path)
+
+    def _dispatchers(self) -> tuple[Structure, StructureHook]:
+        """``structure`` and ``hook``: the generated function of the data's key order when
+        there is one, else :meth:`_first_sight` (plain functions: this is every read's path)."""
+        shape_of = self._shapes.get
+        first_sight = self._first_sight
+        slow = self.structure_any
+
+        def structure(data: Any, path: str = "$") -> Record:
+            if type(data) is dict:
+                fast = shape_of(tuple(data))
+                return first_sight(data, path) if fast is None else fast(data, path)
+            return slow(data, path)
+
+        def hook(data: Any, _type: Any, path: str = "$") -> Record:
+            if type(data) is dict:
+                fast = shape_of(tuple(data))
+                return first_sight(data, path) if fast is None else fast(data, path)
+            return slow(data, path)
+
+        return structure, hook
+
+    def _first_sight(self, data: dict[str, Any], path: str) -> Record:
+        """A key order without a generated function: the loop reads it; seen again, it gets
+        one (a one-off shape is not worth compiling)."""
+        order = tuple(data)
+        if order not in self._sightings:
+            if len(self._sightings) >= _PLAN_CACHE_SIZE:
+                self._sightings.clear()
+            self._sightings[order] = 1
+            return self.structure_any(data, path)
+        fast = self._compile_shape(order)
+        if len(self._shapes) >= _PLAN_CACHE_SIZE:
+            self._shapes.clear()
+        self._shapes[order] = fast
+        return fast(data, path)
+
+    def _compile_shape(self, order: tuple[str, ...]) -> Structure:
+        """The generated structure of one key order, or the loop when a key needs it: one
+        that only ``load`` reads, or two keys filling the same attribute."""
+        rows: dict[str, StructureRow] = {}
+        attributes: set[str] = set()
+        for key in order:
+            entry = self._table.get(key)
+            if entry is None:
+                continue
+            attr, read, fld = entry
+            if read is None or (attr is not None and attr in attributes):
+                return self.structure_any
+            if attr is not None:
+                attributes.add(attr)
+            rows[key] = (key, attr, read, fld.exact if attr is not None else None)
+        shared, _unknown, interned = self._memo_plan(order)
+        fast = compile_structure(
+            self._cls,
+            interned,
+            rows,
+            slow=self.structure_any,
+            memo=shared,
+            make_memo=self._make_memo,
+            special=_SPECIAL,
+            read_errors=_READ_ERRORS,
+            slots=_slot_setters(self._cls),
+        )
+        return cast(Structure, fast)  # generated with the same signature
+
+    def _memo_plan(self, order: tuple[str, ...]) -> _MemoPlan:
+        """The memo plan of a key order (made once, then shared)."""
+        plan = self._memo_plans.get(order)
+        if plan is None:
+            unknown = tuple(key for key in order if key not in self._table)
+            shared = None if unknown else self._make_memo(_EMPTY, order)
+            plan = (shared, unknown, order)
+            if len(self._memo_plans) >= _PLAN_CACHE_SIZE:
+                self._memo_plans.clear()
+            self._memo_plans[order] = plan
+        return plan
+
+    def _make_memo(self, extra: Mapping[str, Any], order: tuple[str, ...]) -> WireMemo:
+        return WireMemo(wire=self._wire, extra=extra, originals=_EMPTY, order=order, loaded=_EMPTY)
 
     # -- wire -> model --------------------------------------------------------------------------
 
-    # One flat loop on purpose: this is the hot path of every read, and calls cost.
-    def structure(self, data: Any, path: str = "$") -> Record:  # noqa: PLR0915
+    # One flat loop on purpose: this is the path of every record the generated code declines.
+    def structure_any(self, data: Any, path: str = "$") -> Record:  # noqa: PLR0915
         """Build a record from a wire dict, keeping what the typed fields cannot express."""
         if type(data) is not dict and not isinstance(data, Mapping):
             raise MalformedResponseError(
@@ -314,11 +438,18 @@ class RecordCodec:
                 if differs(by_key[key].dump(record), value):
                     kept[key] = value
                     loaded[key] = part
+        order = tuple(data)
+        if type(data) is dict:  # records of one shape share their order (and a bare memo)
+            plan = self._memo_plans.get(order) or self._memo_plan(order)
+            if plan[0] is not None and not kept and not loaded:
+                object.__setattr__(record, "memo", plan[0])
+                return record
+            order = plan[2]
         memo = WireMemo(
             wire=self._wire,
             extra=extra or _EMPTY,
             originals=kept or _EMPTY,
-            order=tuple(data),
+            order=order,
             loaded=loaded or _EMPTY,
         )
         # The record is new and not yet seen by anyone: setting its memo in place (as attrs
@@ -371,20 +502,48 @@ class RecordCodec:
     def unstructure(self, record: Record) -> dict[str, Any]:
         """Render a record as a wire dict, restoring its memo when it came from the same wire."""
         memo = record.memo
-        out: dict[str, Any] = {}
         if memo is None or memo.wire != self._wire:
-            for _key, attr, write, fld in self._fields:
-                if write is None:
-                    value = fld.dump(record)
-                    if value is not UNSET:
-                        out[_key] = value
-                    continue
-                value = getattr(record, attr, UNSET)
+            render = self._renders.get(())
+            if render is not None:
+                return render(record, _EMPTY)  # type: ignore[no-any-return]
+            return self._unstructure_bare(record)
+        if not memo.originals:
+            render = self._renders.get(memo.order)
+            if render is not None:
+                return render(record, memo.extra)  # type: ignore[no-any-return]
+            if memo.order in self._plans:  # seen before: worth a generated renderer
+                render = self._compile_render(memo.order)
+                return render(record, memo.extra)  # type: ignore[no-any-return]
+        return self._unstructure_memo(record, memo)
+
+    def _compile_render(self, order: tuple[str, ...]) -> Callable[[Any, Mapping[str, Any]], Any]:
+        render = compile_unstructure(self._cls, self._plan(order), unset=UNSET)
+        if len(self._renders) >= _PLAN_CACHE_SIZE:
+            self._renders.clear()
+        self._renders[order] = render
+        return render
+
+    def _unstructure_bare(self, record: Record) -> dict[str, Any]:
+        """A record without a memo of this wire, in the table's order."""
+        if () in self._plans:
+            return self._compile_render(())(record, _EMPTY)  # type: ignore[no-any-return]
+        self._plan(())
+        out: dict[str, Any] = {}
+        for _key, attr, write, fld in self._fields:
+            if write is None:
+                value = fld.dump(record)
                 if value is not UNSET:
-                    rendered = value if write is identity else write(value)
-                    if rendered is not UNSET:
-                        out[_key] = rendered
-            return out
+                    out[_key] = value
+                continue
+            value = getattr(record, attr, UNSET)
+            if value is not UNSET:
+                rendered = value if write is identity else write(value)
+                if rendered is not UNSET:
+                    out[_key] = rendered
+        return out
+
+    def _unstructure_memo(self, record: Record, memo: WireMemo) -> dict[str, Any]:
+        out: dict[str, Any] = {}
         originals = memo.originals
         has_originals = bool(originals)
         extra = memo.extra
@@ -448,6 +607,35 @@ class RecordCodec:
             if current is not value and current != value:
                 return False
         return True
+
+
+def _slot_setters(cls: type) -> list[tuple[str, Any, Any]] | None:
+    """(name, slot setter, default) of every field, when the class's ``__init__`` does nothing
+    but store its arguments (no validator, converter, factory or init hook); else None."""
+    if (
+        any(
+            getattr(cls, hook, None) is not None
+            for hook in ("__attrs_pre_init__", "__attrs_post_init__", "__attrs_init__")
+        )
+        or "__slots__" not in cls.__dict__
+    ):
+        return None
+    setters = []
+    for fld in attrs.fields(cls):
+        if (
+            not fld.init
+            or fld.converter is not None
+            or fld.validator is not None
+            or fld.default is attrs.NOTHING
+            or isinstance(fld.default, attrs.Factory)  # type: ignore[arg-type]
+            or getattr(fld, "alias", fld.name) != fld.name
+        ):
+            return None
+        slot = next((k.__dict__[fld.name] for k in cls.__mro__ if fld.name in k.__dict__), None)
+        if type(slot) is not MemberDescriptorType:
+            return None
+        setters.append((fld.name, slot.__set__, fld.default))
+    return setters
 
 
 def codec(

@@ -25,6 +25,7 @@ Two rules shape every codec here:
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timezone
 from decimal import Decimal
@@ -218,25 +219,48 @@ def as_enum(enum_cls: type[E]) -> Callable[[Any], E]:
 # -- times --------------------------------------------------------------------------------------
 
 
-#: A time exactly as the API writes it (the only spelling :func:`format_time` gives back): a
-#: four-digit year, a valid clock and a ``+hhmm`` offset (``-0000`` would come back ``+0000``).
-_CANONICAL_TIME = re.compile(
-    r"[1-9][0-9]{3}-[0-9]{2}-[0-9]{2}T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]"
-    r"[+-]([01][0-9]|2[0-3])[0-5][0-9]"
-)
 #: Canonical time strings already read. Records of one page share many (their owners' and
 #: stages' stubs repeat), and a datetime is immutable, so one object serves them all.
 _TIMES: dict[str, datetime] = {}
 _TIMES_SIZE: Final = 4096
+#: The other way: the text of times already written, by the time object itself (its id, with
+#: the object kept beside so that the id stays its own). Read times are shared objects (see
+#: above), and an aware ``isoformat`` costs about a microsecond: a page's records repeat them.
+#: Keyed by identity, not equality: an equal time with another offset is spelled otherwise.
+_TEXTS: dict[int, str] = {}
+_WRITTEN: dict[int, datetime] = {}
+
+
+# Python 3.11's fromisoformat reads ``+hhmm`` itself; 3.10's wants ``+hh:mm``.
+_FROMISO_HHMM: Final = sys.version_info >= (3, 11)
+_fromisoformat = datetime.fromisoformat
 
 
 def _canonical_time(value: str) -> datetime | None:
-    """The datetime of a canonical RPC time string, or None for any other spelling."""
-    if len(value) != 24 or _CANONICAL_TIME.fullmatch(value) is None or value[19:] == "-0000":
+    """The datetime of a canonical RPC time string, or None for any other spelling.
+
+    The separators are checked by position, which pins the layout to
+    ``YYYY-MM-DDTHH:MM:SS+hhmm``; fromisoformat then checks every digit and range. What it
+    would also take but :func:`format_time` does not give back is refused first: a year
+    below 1000, ``-0000``, and hour 24 (read as the next midnight by newer Pythons).
+    """
+    if (
+        len(value) != 24
+        or value[10] != "T"
+        or value[4] != "-"
+        or value[7] != "-"
+        or value[13] != ":"
+        or value[16] != ":"
+        or value[0] == "0"
+        or (value[11] == "2" and value[12] == "4")
+    ):
+        return None
+    sign = value[19]
+    if sign != "+" and (sign != "-" or value[20:] == "0000"):
         return None
     try:
-        # fromisoformat wants ``+hh:mm`` before Python 3.11; the C parser is what makes it fast
-        moment = datetime.fromisoformat(f"{value[:22]}:{value[22:]}")
+        # the C parser is what makes it fast
+        moment = _fromisoformat(value if _FROMISO_HHMM else f"{value[:22]}:{value[22:]}")
     except ValueError:  # a day the month does not have: strptime reports it
         return None
     if len(_TIMES) >= _TIMES_SIZE:
@@ -282,6 +306,22 @@ def parse_time(value: Any) -> datetime:
 
 def format_time(value: datetime) -> str:
     """``2016-11-11T15:59:00+0000``; naive datetimes are taken as UTC."""
+    key = id(value)
+    known = _TEXTS.get(key)
+    if known is not None and _WRITTEN.get(key) is value:
+        return known
+    # isoformat is several times faster than strftime, and only an aware time without
+    # microseconds or a sub-second offset, from year 1000 on, has 25 characters (``+hh:mm``
+    # at the end) and no leading zero
+    text = value.isoformat()
+    if len(text) == 25 and text[0] != "0":
+        text = text[:22] + text[23:]
+        if len(_WRITTEN) >= _TIMES_SIZE:
+            _WRITTEN.clear()
+            _TEXTS.clear()
+        _TEXTS[key] = text
+        _WRITTEN[key] = value
+        return text
     if value.tzinfo is None:
         value = value.replace(tzinfo=timezone.utc)
     if value.microsecond == 0 and value.year >= 1000:

@@ -59,6 +59,13 @@ if TYPE_CHECKING:
 
 __all__ = ["FieldKit"]
 
+#: Record classes by RPC ``entityType``, as :func:`entity_for_rpc_type` reads them.
+_BY_RPC_TYPE: Final[Mapping[str, type[Record]]] = {
+    cls.rpc_type: found
+    for cls in ENTITIES.values()
+    if (found := entity_for_rpc_type(cls.rpc_type)) is not None
+}
+
 
 # -- helpers ------------------------------------------------------------------------------
 
@@ -82,9 +89,9 @@ _EXACT_TYPES: dict[Callable[[Any], Any], tuple[type, ...]] = {
 }
 
 
-def _type_reader(types: tuple[type, ...], null: bool) -> Callable[[Any], Any]:
-    """A fast reader taking values of exactly ``types`` (and null when allowed) as they are."""
-    accepted = frozenset((*types, type(None)) if null else types)
+def _type_reader(types: tuple[type, ...]) -> Callable[[Any], Any]:
+    """A fast reader taking values of exactly ``types`` as they are."""
+    accepted = frozenset(types)
 
     def read(value: Any) -> Any:
         return value if type(value) in accepted else SLOW
@@ -133,6 +140,10 @@ class FieldKit:
     _unstructure_hooks: dict[Any, tuple[int, Any]] = attrs.field(
         init=False, factory=dict, eq=False, repr=False
     )
+    # the same for the stub readers, which look them up inline
+    _ref_hooks: dict[Any, tuple[int | None, Any]] = attrs.field(
+        init=False, factory=dict, eq=False, repr=False
+    )
 
     def structure_hook(self, cls: Any) -> Callable[[Any, Any], Any]:
         """The converter's structure hook for ``cls``, kept until a hook is registered again."""
@@ -171,13 +182,16 @@ class FieldKit:
         name = attr or key
         load = nullable(check) if null else check
         types = _EXACT_TYPES.get(check)
+        if types is not None and null:
+            types = (*types, type(None))
         return Field(
             key,
             lambda v: {name: load(v)},
             lambda r: getattr(r, name),
             attr=name,
-            read=None if types is None else _type_reader(types, null),
+            read=None if types is None else _type_reader(types),
             write=identity,
+            exact=types,
         )
 
     def text(self, key: str, attr: str | None = None, *, null: bool = True) -> Field:
@@ -403,20 +417,57 @@ class FieldKit:
             out.pop("relationship", None)
         return out
 
+    def _read_ref(self, default: type[Record]) -> Callable[[Any], Ref]:
+        """:meth:`load_ref` for ``default``, with the common case written out: a dict of a
+        known type (or none), a text or null relationship. Anything else takes load_ref."""
+        conv = self.conv
+        load_ref = self.load_ref
+        structure_hook = self.structure_hook
+        hooks = self._ref_hooks
+        by_type = _BY_RPC_TYPE
+
+        def read(raw: Any) -> Ref:
+            if type(raw) is not dict:
+                return load_ref(raw, default)
+            rpc_type = raw.get("entityType", UNSET)
+            cls = default if rpc_type is UNSET else by_type.get(rpc_type)
+            relationship = raw.get("relationship", UNSET)
+            if cls is None or not (
+                relationship is UNSET or relationship is None or type(relationship) is str
+            ):
+                return load_ref(raw, default)
+            version = getattr(conv, "hooks_version", None)
+            found = hooks.get(cls)
+            if found is not None and found[0] == version is not None:
+                hook = found[1]
+            else:
+                hook = structure_hook(cls)
+                hooks[cls] = (version, hook)
+            record = hook(raw, cls)
+            return Ref(
+                entity=record.entity,
+                id=record.id,
+                name=getattr(record, "name", UNSET),
+                relationship=relationship,
+                record=record,
+            )
+
+        return read
+
     def ref(self, key: str, attr: str, default: type[Record]) -> Field:
         """An embedded stub (or null) as a Ref."""
 
         def load(value: Any) -> Mapping[str, Any]:
             return {attr: None if value is None else _at(f".{key}", self._ref_of(default), value)}
 
-        load_ref = self.load_ref
+        read_ref = self._read_ref(default)
 
         def read(value: Any) -> Any:
             # an embedded record renders back exactly (its own memo sees to it); a type the
             # model lacks keeps only some keys, so its rendering is compared
             if value is None:
                 return None
-            ref = load_ref(value, default)
+            ref = read_ref(value)
             return ref if ref.record is not None else Check(ref)
 
         return Field(
@@ -438,7 +489,7 @@ class FieldKit:
             return {attr: tuple(_at(f".{key}[{i}]", one, v) for i, v in enumerate(value))}
 
         dump_ref = self.dump_ref
-        load_ref = self.load_ref
+        read_ref = self._read_ref(default)
 
         def write(refs: Any) -> Any:
             return None if refs is None else [dump_ref(r) for r in refs]
@@ -450,8 +501,13 @@ class FieldKit:
         def read(value: Any) -> Any:
             if type(value) is not list:
                 return SLOW
-            refs = tuple(load_ref(v, default) for v in value)
-            return refs if all(ref.record is not None for ref in refs) else Check(refs)
+            if not value:
+                return ()
+            refs = tuple([read_ref(v) for v in value])
+            for ref in refs:
+                if ref.record is None:
+                    return Check(refs)
+            return refs
 
         return Field(key, load, dump, attr=attr, read=read, write=write)
 

@@ -368,6 +368,10 @@ def _register_record(conv: cattrs.Converter, rmap: RecordMap) -> None:
     exclusive = _ONE_OF.get(rmap.cls, ())
     compiled = wiremap.codec(rmap, WIRE)
     structure = compiled.structure
+    if not exclusive:  # the codec's own hook: no frame of ours between cattrs and its code
+        conv.register_structure_hook(rmap.cls, compiled.hook)
+        conv.register_unstructure_hook(rmap.cls, compiled.unstructure)
+        return
 
     def structure_hook(data: Any, _type: Any) -> Record:
         if exclusive and isinstance(data, Mapping):
