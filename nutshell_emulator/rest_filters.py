@@ -688,9 +688,11 @@ def sort_records(
         parts = _id_parts(item[1].get("id"))
         return _comparable(parts[0] if parts is not None else item[1].get("id"))
 
-    present = [item for item in items if key(item) is not None]
-    missing = [item for item in items if key(item) is None]
-    present.sort(key=lambda item: (_comparable(key(item)), tie(item)))
+    # Each item's key once: a relation key looks up names, a wire key digs into the record.
+    keyed = [(key(item), item) for item in items]
+    present = [(value, item) for value, item in keyed if value is not None]
+    missing = [item for value, item in keyed if value is None]
+    present.sort(key=lambda vi: (_comparable(vi[0]), tie(vi[1])))
     if descending:
         present.reverse()
-    return present + sorted(missing, key=tie)
+    return [item for _, item in present] + sorted(missing, key=tie)

@@ -40,15 +40,16 @@ class _Route:
     def match(self, parts: Sequence[str]) -> dict[str, str] | None:
         if len(parts) != len(self.segments):
             return None
-        params: dict[str, str] = {}
-        for segment, part, template in zip(
-            self.segments, parts, self.op.path.strip("/").split("/"), strict=True
-        ):
-            if segment is None:
-                params[template.strip("{}")] = part
-            elif segment != part.lower():
-                return None
-        return params
+        # Literal segments first: most routes fail there, before the template is split.
+        pairs = tuple(zip(self.segments, parts, strict=True))
+        if any(segment is not None and segment != part.lower() for segment, part in pairs):
+            return None
+        template = self.op.path.strip("/").split("/")
+        return {
+            name.strip("{}"): part
+            for name, (segment, part) in zip(template, pairs, strict=True)
+            if segment is None
+        }
 
 
 @attrs.frozen

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
@@ -25,6 +26,8 @@ class _PresenterBase:
     instance_id: str
     site_id: str
     _renderers: Mapping[type[Record], Callable[[Any, _Index], Wire]]
+    #: ``(store version, index)`` of the last index built (see :meth:`index`).
+    _cached_index: tuple[int, _Index] | None = None
 
     # -- public ----------------------------------------------------------------------------------
 
@@ -33,8 +36,20 @@ class _PresenterBase:
         return {"instanceId": self.instance_id, "siteId": self.site_id}
 
     def index(self) -> _Index:
-        """A fresh relation index: build one per response and pass it to :meth:`record`."""
-        return _Index(self.store)
+        """The relation index of the store as it is now: pass it to :meth:`record`.
+
+        The same index serves every response until the store changes (its :attr:`Store.version`
+        moves): rebuilding it scans every contact, account, product map and event, which cost
+        more than rendering the one record a ``GET /leads/{id}`` asks for.
+        """
+        with self.store.lock:
+            version = self.store.version
+            cached = self._cached_index
+            if cached is not None and cached[0] == version:
+                return cached[1]
+            index = _Index(self.store)
+            self._cached_index = (version, index)
+            return index
 
     def record(self, record: Record | CompetitorMap, index: _Index | None = None) -> Wire:
         """One record in its REST shape."""
@@ -64,8 +79,7 @@ class _PresenterBase:
     def _avatar(self, rest_type: str, n: int, record: Record) -> str:
         # The recorded URLs carry a per-record token and the modified time; the token here is a
         # stable digest so that the same record always has the same URL.
-        digest = hashlib.sha256(f"{rest_type}:{n}:{self.instance_id}".encode()).digest()
-        token = base64.urlsafe_b64encode(digest).decode("ascii").rstrip("=")
+        token = _avatar_token(rest_type, n, self.instance_id)
         stamp = unix(record.modified_time) or 0
         return f"{self.app_url}/avatar/{rest_type}/{n}/{self.instance_id}/{token}.2/{stamp}"
 
@@ -121,3 +135,10 @@ class _PresenterBase:
             "status": status if status in ("potential", "stole", "beat") else None,
             "links": {"lead": _ref_id(item.lead.ref()), "competitor": _ref_id(item.competitor)},
         }
+
+
+@functools.lru_cache(maxsize=16_384)
+def _avatar_token(rest_type: str, n: int, instance_id: str) -> str:
+    """The stable per-record token of an avatar URL (a digest: worth computing once)."""
+    digest = hashlib.sha256(f"{rest_type}:{n}:{instance_id}".encode()).digest()
+    return base64.urlsafe_b64encode(digest).decode("ascii").rstrip("=")

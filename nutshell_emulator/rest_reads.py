@@ -4,7 +4,8 @@ or comma-separated records.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import functools
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, Final
 
 from nutshell_core.catalog import Paging
@@ -103,7 +104,7 @@ class _ReadHandlers(_FrontBase):
             items,
             field,
             descending=params.descending,
-            names=self._names(),
+            names=_LazyNames(self._names),
             record_of=_as_record,
         )
 
@@ -179,6 +180,27 @@ class _ReadHandlers(_FrontBase):
                 side[name] = self._linked(page, member, cls, index)
             side["industries"] = self._linked(page, "industry", ENTITIES["Industry"], index)
         return self._envelope(call, wires, status=status, **side)
+
+
+class _LazyNames(Mapping[str, str]):
+    """Wire id -> display name, gathered on first use: only a sort by a relation (owner,
+    stage...) reads it, and gathering it walks every record of every entity."""
+
+    def __init__(self, gather: Callable[[], dict[str, str]]) -> None:
+        self._gather = gather
+
+    @functools.cached_property
+    def _names(self) -> dict[str, str]:
+        return self._gather()
+
+    def __getitem__(self, key: str) -> str:
+        return self._names[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
 
 
 def _as_record(item: Any) -> Record:

@@ -4,10 +4,11 @@ contact points, slugs and initials, and the emulator's instance constants.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Iterable
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from decimal import Decimal
 from typing import Any, Final
 
@@ -71,11 +72,17 @@ def time_object(moment: Any, now: datetime) -> dict[str, Any] | None:
     stamp = unix(moment)
     if stamp is None:
         return None
-    when = datetime.fromtimestamp(stamp, _UTC)
-    absolute = f"{when:%B} {when.day}, {when.year}"
+    absolute, day = _calendar_day(stamp)
     today = now.astimezone(_UTC).date() if now.tzinfo else now.date()
-    relative = {0: "Today", -1: "Yesterday", 1: "Tomorrow"}.get((when.date() - today).days)
+    relative = {0: "Today", -1: "Yesterday", 1: "Tomorrow"}.get((day - today).days)
     return {"absoluteLocalizedString": absolute, "timestamp": stamp, "value": relative or absolute}
+
+
+@functools.lru_cache(maxsize=16_384)
+def _calendar_day(stamp: int) -> tuple[str, date]:
+    # A page of leads shows five times per lead; most repeat, and strftime is the costly part.
+    when = datetime.fromtimestamp(stamp, _UTC)
+    return f"{when:%B} {when.day}, {when.year}", when.date()
 
 
 def rest_type_for(entity: str) -> str:
@@ -85,10 +92,20 @@ def rest_type_for(entity: str) -> str:
 
 
 def _ref_id(ref: Any) -> str | None:
-    ref = _set(ref)
+    # UNSET and None are not Refs: no _set() needed first.
     if not isinstance(ref, Ref) or isinstance(ref.id, Unset):
         return None
+    number = ref.id
+    # A page of leads spells tens of thousands of ids; the converter's checks run once per id.
+    # Only exact ints are remembered: True == 1 would otherwise find 1's id instead of failing.
+    if type(number) is int and number >= 0:
+        return _wire_id(ref.entity, number)
     return id_for_ref(ref)
+
+
+@functools.lru_cache(maxsize=65_536)
+def _wire_id(entity: str, number: int) -> str:
+    return id_for_ref(Ref(entity=entity, id=number))
 
 
 def _ref_number(ref: Any) -> int | None:
@@ -100,7 +117,12 @@ def _ref_number(ref: Any) -> int | None:
 
 
 def _ref_ids(refs: Any) -> list[str]:
-    return [i for i in (_ref_id(r) for r in _set(refs) or ()) if i is not None]
+    out: list[str] = []
+    for ref in _set(refs) or ():
+        wire_id = _ref_id(ref)
+        if wire_id is not None:
+            out.append(wire_id)
+    return out
 
 
 def _unique(ids: Iterable[str]) -> list[str]:

@@ -84,6 +84,8 @@ class Store:
         self._events: list[StoreEvent] = []
         self._listeners: list[Callable[[StoreEvent], None]] = []
         self._api_keys: dict[str, int] = {}
+        # Raised on every write and load: readers key their caches on it (see ``version``).
+        self._version = 0
 
     # -- housekeeping ------------------------------------------------------------------------
 
@@ -97,6 +99,12 @@ class Store:
         """Hold the lock for a group of operations."""
         with self._lock:
             yield self
+
+    @property
+    def version(self) -> int:
+        """A number raised by every write and every :meth:`load_state`: while it stays the same,
+        what the store holds is the same, so anything computed from it may be reused."""
+        return self._version
 
     def now(self) -> datetime:
         """The store's clock."""
@@ -315,6 +323,8 @@ class Store:
         at: datetime | None = None,
     ) -> None:
         assert isinstance(record.id, int)
+        # Before the listeners run: they may read the store and must not see a stale cache.
+        self._version += 1
         event = StoreEvent(
             id=len(self._events) + 1,
             time=at or self._clock(),
@@ -352,6 +362,7 @@ class Store:
             self._next_id = dict(state["next_id"])
             self._events = list(state["events"])
             self._api_keys = dict(state["api_keys"])
+            self._version += 1
 
     def entity_names(self) -> list[str]:
         """Model class names that have live or trashed records."""
