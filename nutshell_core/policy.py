@@ -46,7 +46,11 @@ Calls that return several record types
       ``GET /events`` and ``/events/deleted`` (a cursor-paged change feed embedding the
       changed leads, contacts, accounts, activities, notes and tasks; skipping events would
       break the cursor, so they need ``events`` and each of those types).
-    * ``getAnalyticsReport`` aggregates leads (sales, pipeline and forecast reports): ``leads``.
+    * ``getAnalyticsReport`` aggregates leads (sales, pipeline and forecast reports): ``leads``;
+      the ``Effort`` report counts logged activities: ``activities``.
+    * A write needs read on every lead, account, contact, activity, note or task its payload
+      names (a note's ``entity``, a lead's ``contacts``, an activity's ``participants``): the
+      answer shows their stubs, and the write attaches to them.
     * ``findBackups`` / ``newBackup`` reach a copy of the whole account: only ``"*"`` grants
       them. ``getUpdateTimes``, ``getMobileSettings`` and ``instanceData`` describe the
       instance, not records: ``settings``. ``getApiForUsername`` (unauthenticated discovery)
@@ -511,8 +515,68 @@ def _subject_type(params: Mapping[str, Any]) -> str | None:
     return None
 
 
+#: Record types whose records a write may name in its payload (a note's ``entity``, a lead's
+#: ``contacts``, an activity's ``participants``): naming one needs read on its type, since the
+#: answer shows the record's stub and the write attaches to it. Users, teams and reference
+#: data (owners, assignees, sources, tags) are not checked: naming them reveals no customer data.
+REFERENCED_TYPES: Final = frozenset(
+    {"leads", "accounts", "contacts", "activities", "notes", "tasks"}
+)
+
+#: Payload keys whose values are references to records of one type.
+_REFERENCE_KEYS: Final[Mapping[str, str]] = MappingProxyType(
+    {
+        "lead": "leads",
+        "leads": "leads",
+        "account": "accounts",
+        "accounts": "accounts",
+        "primaryAccount": "accounts",
+        "contact": "contacts",
+        "contacts": "contacts",
+        "primaryContact": "contacts",
+    }
+)
+
+#: ``getAnalyticsReport``'s report types that aggregate other records than leads.
+_REPORT_TYPES: Final[Mapping[str, tuple[str, ...]]] = MappingProxyType({"effort": ("activities",)})
+
+_UNKNOWN = "?"
+
+
+def _record_type_of(kind: Any) -> str:
+    """``"Leads"`` -> ``"leads"``; :data:`_UNKNOWN` for anything that names no record type."""
+    if isinstance(kind, str):
+        key = kind.strip().lower()
+        key = ALIASES.get(key, key)
+        if key in RECORD_TYPES:
+            return key
+    return _UNKNOWN
+
+
+def _referenced(value: Any, hint: str | None, found: list[str], depth: int = 0) -> None:
+    """Collect the record types a write's payload names (see :data:`REFERENCED_TYPES`)."""
+    if depth > 6:
+        found.append(_UNKNOWN)  # deeper than any legacy payload: refuse rather than guess
+        return
+    if isinstance(value, Mapping):
+        if "entityType" in value and "id" in value:  # {entityType, id}: a record reference
+            found.append(_record_type_of(value.get("entityType")))
+        elif hint is not None and "id" in value:
+            found.append(hint)
+        for key, item in value.items():
+            _referenced(item, _REFERENCE_KEYS.get(str(key)), found, depth + 1)
+    elif isinstance(value, list):
+        for item in value:
+            _referenced(item, hint, found, depth + 1)
+    elif hint is not None and isinstance(value, (int, str)) and not isinstance(value, bool):
+        found.append(hint)
+
+
 def check_rpc(agent: Agent, row: RpcMethod, params: Mapping[str, Any]) -> Decision:
-    """Whether ``agent`` may call the legacy method ``row`` with ``params``; never raises."""
+    """Whether ``agent`` may call the legacy method ``row`` with ``params``; never raises.
+
+    A write also needs read on the records its payload names (:data:`REFERENCED_TYPES`).
+    """
     try:
         rule = rpc_rule(row)
         if rule is None:
@@ -522,11 +586,42 @@ def check_rpc(agent: Agent, row: RpcMethod, params: Mapping[str, Any]) -> Decisi
             subject = _subject_type(params)
             if subject is not None:
                 types.insert(0, subject)
-        return _decide(agent, row.name, types, row.access, rule.mode)
+        if row.name == "getAnalyticsReport":
+            kind = params.get("reportType")
+            types = list(_REPORT_TYPES.get(str(kind).lower(), types))
+        decision = _decide(agent, row.name, types, row.access, rule.mode)
+        if not decision.allowed or row.access is not Access.WRITE:
+            return decision
+        return _check_references(agent, decision, params)
     except Exception as exc:  # a policy check must refuse, never crash the caller
         return Decision(
             agent.name, str(getattr(row, "name", row)), (), Access.WRITE, False, _broken(exc)
         )
+
+
+def _check_references(agent: Agent, decision: Decision, params: Mapping[str, Any]) -> Decision:
+    """``decision`` refused when the write names records of a type the agent cannot read."""
+    found: list[str] = []
+    for key, value in params.items():
+        _referenced(value, _REFERENCE_KEYS.get(str(key)), found)
+    named = tuple(t for t in dict.fromkeys(found) if t == _UNKNOWN or t in REFERENCED_TYPES)
+    if not named:
+        return decision
+    types = tuple(dict.fromkeys((*decision.record_types, *(t for t in named if t != _UNKNOWN))))
+    if _UNKNOWN in named:
+        reason = (
+            f"{decision.call} names a record of an unknown type in its payload; "
+            f"agent {agent.name} is refused by default"
+        )
+        return attrs.evolve(decision, record_types=types, allowed=False, reason=reason)
+    for name in named:
+        if not agent.allows(name, Access.READ):
+            reason = (
+                f"{decision.call} names {name} records in its payload, which needs read on "
+                f"{name}; agent {agent.name} has {_has(agent, name)}"
+            )
+            return attrs.evolve(decision, record_types=types, allowed=False, reason=reason)
+    return attrs.evolve(decision, record_types=types)
 
 
 def _broken(exc: Exception) -> str:

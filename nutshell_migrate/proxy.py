@@ -433,7 +433,7 @@ class ProxyApp:
             length = -1
         sized = 0 <= length <= self._max_body
         body = environ["wsgi.input"].read(length) if sized and length else b""
-        method = _rpc_method_of(http_method, body)
+        method = "-"  # parsed only for an authenticated agent: parsing costs, refusing must not
         agent = None
         headers: tuple[tuple[str, str], ...] = ()
         refusal = browser_refusal(environ)
@@ -448,6 +448,8 @@ class ProxyApp:
             elif not sized:
                 status, code = (400 if length < 0 else 413), -32600
                 message = "Invalid Request" if length < 0 else "Request too large"
+            else:
+                method = _rpc_method_of(http_method, body)
         caller = agent.name if agent is not None else "-"
         if refusal is not None or not sized:
             line = f"{status} {_STATUS_LINES.get(status, 'Error')}"

@@ -328,3 +328,57 @@ def test_agent_names_are_restricted() -> None:
         with pytest.raises(PolicyError):
             Agent(bad, DIGEST, {})
     assert Agent("aZ09._-", DIGEST, {}).name == "aZ09._-"
+
+
+# --- writes naming other records -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("grants", "method", "params"),
+    [
+        ({"notes": "write"}, "newNote", {"entity": {"entityType": "Leads", "id": 1}, "note": "x"}),
+        (
+            {"tasks": "write"},
+            "newTask",
+            {"task": {"title": "x", "entity": {"entityType": "Accounts", "id": 3}}},
+        ),
+        (
+            {"tasks": "write"},
+            "editTask",
+            {"taskId": 1, "rev": "0", "task": {"entity": {"entityType": "Accounts", "id": 7}}},
+        ),
+        ({"activities": "write"}, "newActivity", {"activity": {"leads": [{"id": 4}]}}),
+        (
+            {"activities": "write", "leads": "read"},
+            "newActivity",
+            {"activity": {"participants": [{"entityType": "Contacts", "id": 5}]}},
+        ),
+        ({"leads": "write"}, "newLead", {"lead": {"contacts": [{"id": 2}]}}),
+        ({"leads": "write"}, "editLead", {"leadId": 1, "rev": "1", "lead": {"accounts": [7]}}),
+    ],
+)
+def test_a_write_naming_records_of_an_ungranted_type_is_refused(
+    grants: dict[str, str], method: str, params: dict[str, object]
+) -> None:
+    decision = check_rpc(agent(**grants), RPC_METHODS[method], params)
+    assert not decision.allowed
+    assert "in its payload" in (decision.reason or "")
+
+
+def test_a_write_naming_records_the_agent_may_read_is_allowed() -> None:
+    bot = agent(notes="write", leads="read")
+    params = {"entity": {"entityType": "Leads", "id": 1}, "note": "x"}
+    decision = check_rpc(bot, RPC_METHODS["newNote"], params)
+    assert decision.allowed and decision.record_types == ("notes", "leads")
+    owner = {"activity": {"participants": [{"entityType": "Users", "id": 1}]}}
+    assert check_rpc(agent(activities="write"), RPC_METHODS["newActivity"], owner).allowed
+    unknown = {"entity": {"entityType": "Bogus", "id": 1}, "note": "x"}
+    assert not check_rpc(bot, RPC_METHODS["newNote"], unknown).allowed
+
+
+def test_the_effort_report_needs_activities() -> None:
+    row = RPC_METHODS["getAnalyticsReport"]
+    leads_only = agent(leads="read")
+    assert check_rpc(leads_only, row, {"reportType": "Pipeline", "period": "-d30"}).allowed
+    effort = check_rpc(leads_only, row, {"reportType": "Effort", "period": "-d30"})
+    assert not effort.allowed and "activities" in (effort.reason or "")
