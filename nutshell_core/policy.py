@@ -644,6 +644,9 @@ def rest_rule(op: RestOperation) -> Rule:
     return Rule((own,))
 
 
+_ENCODED_SEPARATOR: Final = re.compile(r"%(?:2f|5c|2e)", re.IGNORECASE)
+
+
 def _match_operation(method: str, path: str) -> RestOperation | None:
     """The catalog row for ``method`` and a template or concrete ``path`` (most literal wins)."""
     verb = method.upper()
@@ -667,7 +670,9 @@ def _match_operation(method: str, path: str) -> RestOperation | None:
             literal = 0
             for want, have in zip(template, parts, strict=True):
                 if _PLACEHOLDER.fullmatch(want):
-                    if not have:
+                    # A dot segment or an encoded separator could name another collection once
+                    # a server normalises the path: never an id.
+                    if not have or have in (".", "..") or _ENCODED_SEPARATOR.search(have):
                         break
                 elif want.lower() != have.lower():
                     break

@@ -382,3 +382,12 @@ def test_the_effort_report_needs_activities() -> None:
     assert check_rpc(leads_only, row, {"reportType": "Pipeline", "period": "-d30"}).allowed
     effort = check_rpc(leads_only, row, {"reportType": "Effort", "period": "-d30"})
     assert not effort.allowed and "activities" in (effort.reason or "")
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/rest/contacts/..%2Fleads%2F5", "/rest/contacts/..", "/contacts/%2e%2e", "/contacts/a%5cb"],
+)
+def test_an_id_segment_that_could_name_another_path_is_refused(path: str) -> None:
+    assert not check_rest(agent(contacts="write"), "PATCH", path).allowed
+    assert check_rest(agent(contacts="write"), "PATCH", "/rest/contacts/5-contacts").allowed
