@@ -73,11 +73,7 @@ def loads_request(body: bytes | str, *, max_depth: int = MAX_DEPTH, empty: Any =
         raise JsonInputError(f"JSON nested deeper than {max_depth} levels") from None
     except ValueError:
         raise JsonInputError("the body is not valid JSON") from None
-    # Cheap guards first: most bodies cannot nest past the limit or hold an escaped surrogate.
-    may_nest = text.count("[") + text.count("{") > max_depth
-    may_have_surrogate = "\\u" in text
-    if may_nest or may_have_surrogate:
-        _check(value, max_depth)
+    _check_decoded(body, text, value, max_depth)
     return value
 
 
@@ -108,9 +104,54 @@ def loads_response(body: bytes | str, *, max_depth: int = RESPONSE_MAX_DEPTH) ->
         raise
     except ValueError as exc:
         raise JsonInputError(f"the body is not valid JSON ({exc})") from None
-    if text.count("[") + text.count("{") > max_depth or _ESCAPED_SURROGATE.search(text):
-        _check(value, max_depth)
+    _check_decoded(body, text, value, max_depth)
     return value
+
+
+def _check_decoded(body: bytes | str, text: str, value: Any, max_depth: int) -> None:
+    """Refuse a decoded value nested too deeply or holding a lone surrogate.
+
+    The text is measured rather than the value walked: a walk costs a Python step per string
+    and container (2.6 ms for a 230 KB page of 100 leads), the text measure a few C-speed
+    passes (about 0.2 ms). Only a text holding an escaped surrogate is walked, to look at
+    its strings.
+    """
+    if "\\u" in text and _ESCAPED_SURROGATE.search(text):
+        _check(value, max_depth)
+        return
+    if isinstance(value, dict | list) and _nesting_depth(body, text, max_depth) > max_depth:
+        raise JsonInputError(f"JSON nested deeper than {max_depth} levels")
+
+
+# Every byte but the JSON brackets and the quote (deleted by bytes.translate), and curly
+# brackets read as square ones: in valid JSON both kinds pair up the same way.
+_NOT_STRUCTURE: Final = bytes(range(256)).translate(None, b'[]{}"')
+_SQUARE: Final = bytes.maketrans(b"{}", b"[]")
+
+
+def _nesting_depth(body: bytes | str, text: str, limit: int) -> int:
+    """How deeply valid JSON ``body`` nests its arrays and objects (counting stops past
+    ``limit``), measured on the text with bytes operations that run at C speed.
+
+    The value has already been decoded, so the text is valid JSON: its brackets outside
+    strings pair up. Escaped backslashes and quotes are removed first (only then does every
+    quote open or close a string); everything but quotes and brackets is deleted; brackets
+    inside strings are dropped, being those after an odd number of quotes. Each pass then
+    removes the innermost pairs, so the number of passes is the depth.
+    """
+    raw = body if isinstance(body, bytes) else text.encode("utf-8", "surrogatepass")
+    if b"\\" in raw:
+        raw = raw.replace(b"\\\\", b"").replace(b'\\"', b"")
+    # Two adjacent quotes close one string and open the next (or make an empty one):
+    # removing them keeps the parity of the quotes before every bracket.
+    marks = raw.translate(_SQUARE, _NOT_STRUCTURE).replace(b'""', b"")
+    if b'"' in marks:  # a string holding a bracket: keep what lies outside strings
+        marks = b"".join(marks.split(b'"')[::2])
+    depth = 0
+    while marks and depth <= limit:
+        marks = marks.replace(b"[]", b"")
+        depth += 1
+    return depth
 
 
 def _refuse_constant(name: str) -> NoReturn:
