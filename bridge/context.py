@@ -55,7 +55,12 @@ class RestView:
     """A read-only record source over what REST returned plus the reference cache."""
 
     def __init__(
-        self, cache: ReferenceCache, records: Iterable[Record] = (), *, lazy_revs: bool = False
+        self,
+        cache: ReferenceCache,
+        records: Iterable[Record] = (),
+        *,
+        lazy_revs: bool = False,
+        revs: Mapping[tuple[str, int], str] | None = None,
     ) -> None:
         self._cache = cache
         # Records by entity, then id. A record gets its bridge rev when it is first read (or,
@@ -64,8 +69,12 @@ class RestView:
         self._records: dict[str, dict[int, Record]] = {}
         self._revved: set[tuple[str, int]] = set()
         self._lazy = lazy_revs
-        # revised() answers by the identity of the record asked about (kept alive here).
+        # revised() and rev_of() answer by the identity of the record asked about (kept
+        # alive here); ``revs`` gives records (by entity and id) the rev worked out before
+        # they were completed.
         self._revs: dict[int, tuple[Record, Record]] = {}
+        self._tokens: dict[int, tuple[Record, str]] = {}
+        self._preset = revs or {}
         # all() answers, per class, until the next add(): the presenter asks for the same
         # list once per rendered record.
         self._lists: dict[type[Record], list[Any]] = {}
@@ -100,14 +109,27 @@ class RestView:
         if hit is not None and hit[0] is record:
             revved = hit[1]
         else:
-            revved = with_rev(record)
+            revved = attrs.evolve(record, rev=self.rev_of(record))
             self._revs[id(record)] = (record, revved)
         assert isinstance(revved, type(record))
         return revved
 
+    def rev_of(self, record: Record) -> str:
+        """The bridge rev ``record`` is shown with (worked out once per record)."""
+        if isinstance(record.id, int):
+            preset = self._preset.get((record.entity, record.id))
+            if preset is not None:
+                return preset
+        hit = self._tokens.get(id(record))
+        if hit is not None and hit[0] is record:
+            return hit[1]
+        token = rev_token(record)
+        self._tokens[id(record)] = (record, token)
+        return token
+
     def presenter(self, host: str) -> Presenter:
         """A presenter over this view, giving each record it renders its bridge rev."""
-        return Presenter(self, host=host, revise=self.revised)
+        return Presenter(self, host=host, revise=self.revised, rev_of=self.rev_of)
 
     def find(self, cls: type[R], record_id: int) -> R | None:
         """A record REST returned, else a cached reference record, else None."""
@@ -196,13 +218,24 @@ class BridgeContext:
                 "REST answered a record without an id", problems=tuple(missing[:5])
             )
         names: dict[tuple[Any, ...], Any] = {}
-        primary = [
-            # A rev leaves link names out, so it is the same before naming as after.
-            self._cached_times(
-                attrs.evolve(r, rev=rev_token(r), **(self._name_changes(r, names) if name else {}))
-            )
-            for r in records
-        ]
+        revs: dict[tuple[str, int], str] = {}
+        if stub:
+            # A stub shows no link's name: its links render as stubs of the records they
+            # resolve to, and naming takes names from the cache those are found in. So stubs
+            # are not named, and their revs (worked out here, before completing, as for full
+            # records) are handed to the presenter instead of evolved into copies.
+            primary = [self._cached_times(r) for r in records]
+            revs = {(r.entity, r.id): rev_token(r) for r in primary if isinstance(r.id, int)}
+        else:
+            primary = [
+                # A rev leaves link names out, so it is the same before naming as after.
+                self._cached_times(
+                    attrs.evolve(
+                        r, rev=rev_token(r), **(self._name_changes(r, names) if name else {})
+                    )
+                )
+                for r in records
+            ]
         held = list(included)
         if not self.lean and self.completer is not None:
             extra = self.completer.complete(primary, held, full=not stub)
@@ -211,7 +244,7 @@ class BridgeContext:
             ]
             held += extra.values()
         # Revs of linked records are worked out only for those the result shows.
-        view = RestView(self.cache, [*held, *primary], lazy_revs=True)
+        view = RestView(self.cache, [*held, *primary], lazy_revs=True, revs=revs)
         presenter = view.presenter(self.host)
         render = presenter.stub if stub else presenter.full
         return [render(r) for r in primary]

@@ -94,7 +94,7 @@ def loads_response(body: bytes | str, *, max_depth: int = RESPONSE_MAX_DEPTH) ->
             raise JsonInputError(f"the body is not valid UTF-8 (at byte {exc.start})") from None
     else:
         text = body.removeprefix("\ufeff")
-    if not text.strip():
+    if not text or text.isspace():
         raise JsonInputError("the body is empty")
     try:
         value = json.loads(text, parse_constant=_refuse_constant)

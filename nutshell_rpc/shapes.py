@@ -356,15 +356,17 @@ _STUB_ATTRS: Mapping[type[Record], tuple[str, ...]] = {
 _HEAD_ATTRS = ("id", "rev", "modified_time", "created_time")
 
 
-def _stub_base(cls: type[Record], record: Record) -> dict[str, Any]:
+def _stub_base(cls: type[Record], record: Record, rev: str | None = None) -> dict[str, Any]:
     """The RPC wire keys a stub of ``record`` reads, spelled as :func:`record_to_rpc` spells
-    them for the whole record."""
+    them for the whole record; with ``rev`` given, as if the record carried that rev."""
     wanted = _STUB_ATTRS.get(cls)
     memo = record.memo
     if wanted is None or (memo is not None and memo.wire == RPC_WIRE):
         # A record read from the RPC wire is rendered from its original spelling: whole.
-        return record_to_rpc(record)
+        return record_to_rpc(record if rev is None else attrs.evolve(record, rev=rev))
     kept = {name: getattr(record, name) for name in (*_HEAD_ATTRS, *wanted)}
+    if rev is not None:
+        kept["rev"] = rev
     return record_to_rpc(cls(**{k: v for k, v in kept.items() if v is not UNSET}))
 
 
@@ -385,12 +387,16 @@ class Presenter:
         *,
         host: str = "app.nutshell.com",
         revise: Callable[[Record], Record] | None = None,
+        rev_of: Callable[[Record], str] | None = None,
     ) -> None:
         self._source = source
         self._host = host
         # What a record is rendered as (a source may hand out records whose rev is only
         # worked out when one is shown): applied once per rendered record.
         self._revise = revise
+        # The rev a record without one is shown with. A stub reads a handful of fields, so it
+        # takes the rev as a value instead of a revised copy of the whole record.
+        self._rev_of = rev_of
 
     @property
     def source(self) -> RecordSource:
@@ -407,9 +413,14 @@ class Presenter:
 
     def stub(self, record: Record) -> dict[str, Any]:
         """The stub, as ``find*`` returns it and as records embed each other."""
-        record = self.revised(record)
         cls = type(record)
         layout = _STUB.get(cls, _named_stub)
+        if self._rev_of is not None and (record.rev is UNSET or record.rev is None):
+            # No stub layout reads the record's rev but through its base (the head).
+            return self._finish(
+                record, layout(self, record, _stub_base(cls, record, self._rev_of(record)))
+            )
+        record = self.revised(record)
         return self._finish(record, layout(self, record, _stub_base(cls, record)))
 
     def revised(self, record: R) -> R:
