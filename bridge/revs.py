@@ -98,16 +98,13 @@ PREFIX = "b:"
 _VOLATILE = frozenset({"memo", "rev", "stub", "created_time", "modified_time", "record"})
 
 
-#: Values that stand for themselves in a digest.
-_PLAIN: frozenset[type] = frozenset({str, int, float, bool, type(None)})
-
 Canonical = Callable[[Any], Any]
 
 
 class _Rules(dict[type, Canonical]):
-    """Per type, how a value of it is canonicalized. Which rule applies depends only on a
-    value's type, so the choice is made once per type (on the first lookup that misses)
-    instead of walking every check per value."""
+    """Per type, how a value the JSON encoder cannot spell is canonicalized. Which rule
+    applies depends only on a value's type, so the choice is made once per type (on the
+    first lookup that misses) instead of walking every check per value."""
 
     def __missing__(self, cls: type) -> Canonical:
         rule = self[cls] = _rule_for(cls)
@@ -120,10 +117,6 @@ _BY_TYPE = _Rules()
 _UNSET_FORM = "<unset>"
 
 
-def _itself(value: Any) -> Any:
-    return value
-
-
 def _as_text(value: Any) -> str:
     # Anything without a rule digests by its text, never by its repr (which may hold an
     # address that differs between processes).
@@ -131,9 +124,11 @@ def _as_text(value: Any) -> str:
 
 
 def _rule_for(cls: type) -> Canonical:
-    """The canonical form of values of ``cls`` (the rules, in the order they apply)."""
-    if cls in _PLAIN:
-        return _itself
+    """The canonical form of values of ``cls`` (the rules, in the order they apply).
+
+    Only types the JSON encoder does not spell itself get here (its ``default`` hook): plain
+    values, lists, tuples and string-keyed dicts are written by the C encoder directly.
+    """
     if cls is Unset:
         return lambda _value: _UNSET_FORM
     if issubclass(cls, Enum):
@@ -142,11 +137,9 @@ def _rule_for(cls: type) -> Canonical:
         return lambda value: int(value.timestamp())
     if issubclass(cls, Decimal):
         return lambda value: ("dec", str(value.normalize()))
-    if issubclass(cls, tuple | list):
-        return lambda value: [_plain(v) for v in value]
     if issubclass(cls, Mapping):
         return lambda value: {
-            str(k): _canonical(v) for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))
+            str(k): v for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))
         }
     if issubclass(cls, Ref):
         # A link is its target and role. Its name is display data that readers fill in from
@@ -158,48 +151,58 @@ def _rule_for(cls: type) -> Canonical:
         names = tuple(f.name for f in attrs.fields(cls) if f.name not in _VOLATILE)
         if not names:
             return lambda _value: ()
-        get = operator.attrgetter(*names) if len(names) > 1 else None
-        if get is None:
-            return lambda value: (_canonical(getattr(value, names[0])),)
-        rules = _BY_TYPE
-        # One C call reads every field; plain values (most of a record) are kept as they are.
-        return lambda value: tuple(
-            [
-                v if (t := type(v)) in _PLAIN else _UNSET_FORM if t is Unset else rules[t](v)
-                for v in get(value)
-            ]
-        )
+        if len(names) == 1:
+            return lambda value: (getattr(value, names[0]),)
+        # One C call reads every field; the encoder writes the plain ones (most of a record)
+        # and comes back here only for the others.
+        return operator.attrgetter(*names)
     return _as_text
 
 
-#: Canonical content to text (the C encoder; nothing to check for cycles in a record).
+def _default(value: Any) -> Any:
+    return _BY_TYPE[type(value)](value)
+
+
+#: Canonical content to text: the C encoder (nothing to check for cycles in a record), with
+#: dict keys sorted, calling back only for values that are not plain JSON.
 _ENCODE = json.JSONEncoder(
-    check_circular=False, ensure_ascii=False, separators=(",", ":"), default=str
+    check_circular=False,
+    ensure_ascii=False,
+    separators=(",", ":"),
+    sort_keys=True,
+    default=_default,
 ).encode
 
 
-def _plain(value: Any) -> Any:
-    """``_canonical`` with the commonest cases (plain and unset values) inline."""
-    cls = type(value)
-    if cls in _PLAIN:
+def _canonical_text(record: Record) -> str:
+    try:
+        return _ENCODE(record)
+    except TypeError:
+        # A dict keyed by something other than text (never in records Nutshell sends): its
+        # keys spelled as text and sorted that way.
+        return _ENCODE(_deep_text_keys(_default(record)))
+
+
+def _deep_text_keys(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {
+            str(k): _deep_text_keys(v) for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))
+        }
+    if isinstance(value, tuple | list):
+        return [_deep_text_keys(v) for v in value]
+    if type(value) in (str, int, float, bool, type(None)):
         return value
-    if cls is Unset:
-        return _UNSET_FORM
-    return _BY_TYPE[cls](value)
-
-
-def _canonical(value: Any) -> Any:
-    return _BY_TYPE[type(value)](value)
+    return _deep_text_keys(_default(value))
 
 
 def rev_token(record: Record) -> str:
     """The bridge rev of a record: a digest of its typed content.
 
-    The content is a nest of tuples, lists and dicts (string keys, sorted) of plain values in
-    a fixed order, so its JSON spells it the same way in every process; that text is what is
+    The content is a nest of arrays and objects (text keys, sorted) of plain values in a
+    fixed order, so its JSON spells it the same way in every process; that text is what is
     digested.
     """
-    payload = _ENCODE(_canonical(record))
+    payload = _canonical_text(record)
     return PREFIX + hashlib.sha256(payload.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 

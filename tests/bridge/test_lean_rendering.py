@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from datetime import datetime, timedelta, timezone
+from decimal import Decimal
 from typing import Any, cast
 
 import attrs
@@ -176,3 +177,13 @@ def test_present_renders_stubs_as_named_records_with_revs_render(store: Store) -
     assert quick == long_way
     assert [list(q) for q in quick] == [list(w) for w in long_way]
     assert all(q["rev"] == rev_token(r) for q, r in zip(quick, bare, strict=True))
+
+
+def test_a_rev_ignores_key_order_and_survives_keys_that_are_not_text() -> None:
+    one = Lead(id=7, custom_fields={"b": {"y": 1, "x": 2}, "a": 1})
+    other = Lead(id=7, custom_fields={"a": 1, "b": {"x": 2, "y": 1}})
+    assert rev_token(one) == rev_token(other)
+    mixed = cast(Any, {1: "one", "b": "text", 2: [Decimal("1.50")]})
+    token = rev_token(Lead(id=7, custom_fields=mixed))
+    assert token.startswith("b:") and token != rev_token(Lead(id=7, custom_fields={}))
+    assert token == rev_token(Lead(id=7, custom_fields=dict(reversed(list(mixed.items())))))
