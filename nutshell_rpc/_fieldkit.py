@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from enum import IntEnum
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, cast
 
 import attrs
 
@@ -128,6 +128,10 @@ def _tag_ref(name: str) -> Ref:
     return ref
 
 
+#: The most bare stubs a FieldKit keeps (cleared when full; a stub is a few keys).
+_BARE_STUBS_SIZE = 4096
+
+
 @attrs.frozen
 class FieldKit:
     """Field factories bound to one converter (refs and value objects go through its hooks)."""
@@ -142,6 +146,11 @@ class FieldKit:
     )
     # the same for the stub readers, which look them up inline
     _ref_hooks: dict[Any, tuple[int | None, Any]] = attrs.field(
+        init=False, factory=dict, eq=False, repr=False
+    )
+    # bare stubs by (class, id, name, hooks_version): a record links the same few users,
+    # stages and pipelines over and over, and each bare stub is a whole record rendered
+    _bare_stubs: dict[tuple[Any, ...], dict[str, Any]] = attrs.field(
         init=False, factory=dict, eq=False, repr=False
     )
 
@@ -404,10 +413,7 @@ class FieldKit:
         ):  # the Ref still says what its record says (its relationship is its own)
             out = self.unstructure(record)
         elif cls is not None:
-            fields: dict[str, Any] = {"id": ref.id}
-            if "name" in attrs.fields_dict(cls):
-                fields["name"] = ref.name
-            out = self.conv.unstructure(cls(**fields))
+            out = self._bare_stub(cls, ref)
         else:
             out = {"entityType": ref.entity, "id": ref.id, "name": ref.name}
             out = {key: value for key, value in out.items() if is_set(value)}
@@ -416,6 +422,23 @@ class FieldKit:
         else:
             out.pop("relationship", None)
         return out
+
+    def _bare_stub(self, cls: type[Record], ref: Ref) -> dict[str, Any]:
+        """A new dict of the bare stub of ``cls`` for the Ref's id and name."""
+        version = getattr(self.conv, "hooks_version", None)
+        key = (cls, ref.id, ref.name, version)
+        kept = self._bare_stubs.get(key)
+        if kept is None:
+            fields: dict[str, Any] = {"id": ref.id}
+            if "name" in attrs.fields_dict(cls):
+                fields["name"] = ref.name
+            kept = cast(dict[str, Any], self.conv.unstructure(cls(**fields)))
+            if version is None or any(type(v) in (dict, list) for v in kept.values()):
+                return kept  # not kept: a converter that does not count changes, or nested
+            if len(self._bare_stubs) >= _BARE_STUBS_SIZE:
+                self._bare_stubs.clear()
+            self._bare_stubs[key] = kept
+        return dict(kept)
 
     def _read_ref(self, default: type[Record]) -> Callable[[Any], Ref]:
         """:meth:`load_ref` for ``default``, with the common case written out: a dict of a

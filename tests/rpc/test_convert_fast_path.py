@@ -9,6 +9,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -105,3 +106,22 @@ def test_fast_time_parsing_matches_strptime(moment: datetime, tz: timezone) -> N
     parsed = parse_time(text)
     assert parsed == expected and parsed.utcoffset() == expected.utcoffset()
     assert format_time(parsed) == expected.strftime(RPC_TIME)
+
+
+def test_a_bare_link_renders_as_its_class_stub_each_time_from_a_kept_copy() -> None:
+    from nutshell_core.model import Lead, Outcome, Ref, User  # noqa: PLC0415
+    from nutshell_rpc.convert import make_rpc_converter  # noqa: PLC0415
+
+    conv = make_rpc_converter()
+    lead = Lead(
+        id=1, owner=Ref(entity="User", id=5, name="Ann"), outcome=Ref(entity="Outcome", id=2)
+    )
+    first = conv.unstructure(lead)
+    assert first["assignee"] == conv.unstructure(User(id=5, name="Ann"))
+    assert first["outcome"] == conv.unstructure(Outcome(id=2))
+    first["assignee"]["name"] = "changed by the caller"
+    assert conv.unstructure(lead) == conv.unstructure(Lead(**attrs.asdict(lead, recurse=False)))
+    assert conv.unstructure(lead)["assignee"]["name"] == "Ann"
+    # A hook registered later applies to links rendered after it, kept copies or not.
+    conv.register_unstructure_hook(User, lambda user: {"entityType": "Users", "id": user.id})
+    assert conv.unstructure(lead)["assignee"] == {"entityType": "Users", "id": 5}
