@@ -91,6 +91,17 @@ class RestFront(_SpecialHandlers, _EventHandlers):
 
     # -- routing ---------------------------------------------------------------------------------
 
+    @property
+    def _routes(self) -> list[_Route]:
+        """One route per catalog operation, in catalog order."""
+        return self._route_list
+
+    @_routes.setter
+    def _routes(self, routes: list[_Route]) -> None:
+        # The index by shape is rebuilt with the routes: both always describe the same table.
+        self._route_list = routes
+        self._shapes = _shapes(routes)
+
     def _route(self, op: RestOperation) -> _Route:
         template = op.path.strip("/").split("/")
         segments = tuple(None if s.startswith("{") else s.lower() for s in template)
@@ -133,7 +144,9 @@ class RestFront(_SpecialHandlers, _EventHandlers):
         return None
 
     def _match(self, method: str, parts: Sequence[str]) -> tuple[_Route, dict[str, str]] | None:
-        found = [(r, p) for r in self._routes if (p := r.match(parts)) is not None]
+        first = parts[0].lower() if parts else None
+        candidates = self._shapes.get((len(parts), first)) or self._shapes.get((len(parts), None))
+        found = [(r, p) for r in candidates or () if (p := r.match(parts)) is not None]
         if not found:
             return None
         same_method = [(r, p) for r, p in found if r.op.method == method]
@@ -196,3 +209,21 @@ class RestFront(_SpecialHandlers, _EventHandlers):
     def _authenticate(self, request: HttpRequest) -> User | None:
         credentials = parse_basic_auth(request.header("authorization"))
         return self.store.authenticate(*credentials) if credentials else None
+
+
+def _shapes(routes: Sequence[_Route]) -> dict[tuple[int, str | None], list[_Route]]:
+    """The routes a path could match, by its length and first segment (lower-case).
+
+    Matching a path against every catalog row cost more than rendering the lead a
+    ``GET /leads/{id}`` asks for. Each list keeps the catalog's order, and holds the routes
+    whose first segment is that literal or a placeholder, so :meth:`RestFront._match` sees
+    exactly the routes that can match; ``(length, None)`` holds the placeholder-first ones
+    alone, for a first segment no route spells.
+    """
+    keys = {(len(r.segments), r.segments[0]) for r in routes if r.segments}
+    return {
+        (length, first): [
+            r for r in routes if len(r.segments) == length and r.segments[0] in (first, None)
+        ]
+        for length, first in keys
+    }

@@ -16,6 +16,7 @@ from nutshell_core.model import ENTITIES, Record, Ref, User
 from nutshell_emulator.http import HttpReply, HttpRequest, json_reply
 from nutshell_emulator.rest_filters import whole_number
 from nutshell_emulator.rest_present import RestPresenter
+from nutshell_emulator.rest_relations import _Index
 from nutshell_emulator.store import Store
 
 
@@ -32,6 +33,13 @@ class _Route:
     op: RestOperation
     segments: tuple[str | None, ...]  # None marks a {placeholder}
     handler: Callable[[_Call], HttpReply] | None
+    #: The template's segment names, braces stripped (``id`` for ``{id}``): split once, not
+    #: on every request.
+    names: tuple[str, ...] = attrs.field(init=False)
+
+    @names.default
+    def _names(self) -> tuple[str, ...]:
+        return tuple(s.strip("{}") for s in self.op.path.strip("/").split("/"))
 
     @property
     def literal_count(self) -> int:
@@ -40,16 +48,13 @@ class _Route:
     def match(self, parts: Sequence[str]) -> dict[str, str] | None:
         if len(parts) != len(self.segments):
             return None
-        # Literal segments first: most routes fail there, before the template is split.
-        pairs = tuple(zip(self.segments, parts, strict=True))
-        if any(segment is not None and segment != part.lower() for segment, part in pairs):
-            return None
-        template = self.op.path.strip("/").split("/")
-        return {
-            name.strip("{}"): part
-            for name, (segment, part) in zip(template, pairs, strict=True)
-            if segment is None
-        }
+        params: dict[str, str] = {}
+        for segment, part, name in zip(self.segments, parts, self.names, strict=True):
+            if segment is None:
+                params[name] = part
+            elif segment != part.lower():
+                return None
+        return params
 
 
 @attrs.frozen
@@ -124,6 +129,11 @@ class _FrontBase:
         body: dict[str, Any] = {"meta": self.present.meta(), "links": {}, call.key: wires}
         body.update(side)
         return json_reply(status, body)
+
+    def _shared_reply(self, status: int, body: Mapping[str, Any], index: _Index) -> HttpReply:
+        """A JSON answer whose arrays hold shared renderings (``RestPresenter.shared``)."""
+        payload = self.present.encode(body, index)
+        return HttpReply(status, (("Content-Type", "application/json"),), payload)
 
     # -- request helpers -------------------------------------------------------------------------
 

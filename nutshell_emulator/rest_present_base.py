@@ -7,13 +7,26 @@ from __future__ import annotations
 import base64
 import functools
 import hashlib
+import json
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from datetime import date, timezone
+from typing import Any, Final
 
-from nutshell_core.model import UNSET, Record
-from nutshell_emulator.rest_relations import CompetitorMap, _Index
+from nutshell_core.model import UNSET, Account, Contact, Lead, Record
+from nutshell_emulator.rest_relations import CompetitorMap, _Index, _Shared
 from nutshell_emulator.rest_values import COMPETITOR_MAPS, Wire, _ref_id, _set, unix
 from nutshell_emulator.store import Store
+
+#: Records whose rendering reads nothing but the store (the index) and, for those in
+#: :data:`_DATED`, the day: the ones :meth:`_PresenterBase.shared` may render once per store
+#: version. Activities are not among them: whether one is overdue depends on the minute.
+_SHAREABLE: Final = frozenset({Lead, Contact, Account})
+#: Records showing times relative to the day ("Today", "Yesterday").
+_DATED: Final = frozenset({Lead})
+
+#: ``json.dumps(..., ensure_ascii=False)``'s spelling, built once; the renderers never build
+#: cycles, so the encoder need not look for them.
+_ENCODER: Final = json.JSONEncoder(ensure_ascii=False, check_circular=False)
 
 
 class _PresenterBase:
@@ -64,6 +77,68 @@ class _PresenterBase:
         """Several records sharing one relation index."""
         index = self.index()
         return [self.record(r, index) for r in records]
+
+    def today(self) -> date:
+        """The store's day in UTC, as lead times count "Today" and "Yesterday" from it."""
+        now = self.store.now()
+        return now.astimezone(timezone.utc).date() if now.tzinfo else now.date()
+
+    def shared(self, record: Record | CompetitorMap, index: _Index, day: date) -> Wire:
+        """``record`` in its REST shape, rendered once for every response that reads it while
+        the store stays the same: ``index`` is :meth:`index` (one per store version) and
+        ``day`` is :meth:`today` when the response began.
+
+        The wire is shared between responses: read and encode it (:meth:`encode`), never
+        change it. Records whose shape depends on more than the store and the day are rendered
+        afresh, as :meth:`record` does.
+        """
+        if (
+            isinstance(record, CompetitorMap)
+            or type(record) not in _SHAREABLE
+            or not isinstance(record.id, int)
+        ):
+            return self.record(record, index)
+        dated = day if type(record) in _DATED else None
+        key = (record.entity, record.id)
+        with self.store.lock:
+            entry = index.rendered.get(key)
+            if entry is not None and entry.record is record and entry.day == dated:
+                return entry.wire
+            wire = self.record(record, index)
+            if dated is not None and self.today() != dated:
+                return wire  # the day turned while rendering: which day it shows is unclear
+            if entry is not None:
+                del index.by_wire[id(entry.wire)]
+            entry = _Shared(record, dated, wire)
+            index.rendered[key] = entry
+            index.by_wire[id(wire)] = entry
+            return wire
+
+    def encode(self, body: Mapping[str, Any], index: _Index) -> bytes:
+        """``body`` as ``json.dumps(body, ensure_ascii=False)`` spells it, in UTF-8, with the
+        JSON text of every shared wire (:meth:`shared`) in its top-level arrays encoded once
+        per store version rather than once per response."""
+        members: list[str] = []
+        with self.store.lock:
+            for key, value in body.items():
+                if not isinstance(key, str):
+                    return _ENCODER.encode(body).encode("utf-8")
+                if isinstance(value, list):
+                    text = "[" + ", ".join([self._text(item, index) for item in value]) + "]"
+                else:
+                    text = _ENCODER.encode(value)
+                members.append(f"{_ENCODER.encode(key)}: {text}")
+        return ("{" + ", ".join(members) + "}").encode("utf-8")
+
+    @staticmethod
+    def _text(item: Any, index: _Index) -> str:
+        entry = index.by_wire.get(id(item))
+        # The identity check makes a reused id() (an unrelated, newer object) harmless.
+        if entry is None or entry.wire is not item:
+            return _ENCODER.encode(item)
+        if entry.text is None:
+            entry.text = _ENCODER.encode(item)
+        return entry.text
 
     def href(self, rest_type: str, wire_id: str) -> str:
         """``{base_url}/{type}/{id}``."""

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import Any, Final
+from datetime import date
+from typing import Any, Final, TypeVar
 
 from nutshell_core.catalog import Paging
 from nutshell_core.errors import NotFoundError
 from nutshell_core.model import ENTITIES, UNSET, AccountType, Contact, Record, User
-from nutshell_emulator.http import HttpReply, json_reply
+from nutshell_emulator.http import HttpReply
 from nutshell_emulator.rest_filters import (
     DEFAULT_PAGE_LIMIT,
     ListParams,
@@ -21,8 +22,15 @@ from nutshell_emulator.rest_filters import (
     whole_number,
 )
 from nutshell_emulator.rest_handling import _Call, _entity, _formatted, _FrontBase
-from nutshell_emulator.rest_relations import CompetitorMap, competitor_maps, find_competitor_map
+from nutshell_emulator.rest_relations import (
+    CompetitorMap,
+    _Index,
+    competitor_maps,
+    find_competitor_map,
+)
 from nutshell_emulator.rest_values import COMPETITOR_MAPS
+
+T = TypeVar("T")
 
 #: Lists ordered by name when no sort is asked for. The recorded account page is in name order,
 #: case-sensitively ("Apple", "Banana", "Cucumber" before "banana").
@@ -60,28 +68,43 @@ class _ReadHandlers(_FrontBase):
     def _list(self, call: _Call) -> HttpReply:
         params = parse_list_params(call.request.query)
         records, rest_type = self._all(call)
-        index = self.present.index()
-        items = [(r, self.present.record(r, index)) for r in records]
-        found = [(r, w) for r, w in items if matches(params, _as_record(r), w)]
-        found = self._ordered(found, params, rest_type)
-        page = found
-        if call.op.paging is Paging.PAGE:
-            limit = params.limit or DEFAULT_PAGE_LIMIT
-            # A page past the end is an empty 200 with the same totals (recorded).
-            page = found[params.page * limit : (params.page + 1) * limit]
+        index, day = self.present.index(), self.present.today()
+        facets: dict[str, int] | None = None
+        if _reads_every_record(params, rest_type):
+            items = [(r, self.present.shared(r, index, day)) for r in records]
+            found = [(r, w) for r, w in items if matches(params, _as_record(r), w)]
+            found = self._ordered(found, params, rest_type)
+            count = len(found)
+            page = self._paged(call, params, found)
+            if rest_type == "accounts":
+                facets = self._account_type_facets(found)
+        else:
+            # No filter, search or sort reads the records off the page, which are those of
+            # the table in id order: only the page is rendered.
+            count = len(records)
+            chosen = self._paged(call, params, records)
+            page = [(r, self.present.shared(r, index, day)) for r in chosen]
         meta: dict[str, Any] = {
-            "count": len(found),
-            "countFormatted": _formatted(len(found)),
+            "count": count,
+            "countFormatted": _formatted(count),
             "total": len(records),
             "totalFormatted": _formatted(len(records)),
         }
-        if rest_type == "accounts":
-            meta["facets"] = {"accountType": self._account_type_facets(found)}
+        if facets is not None:
+            meta["facets"] = {"accountType": facets}
         meta.update(self.present.meta())
         body: dict[str, Any] = {"meta": meta, "links": {}, call.key: [w for _, w in page]}
         if rest_type == "leads":
-            body["contacts"] = self._linked(page, "contacts", Contact, index)
-        return json_reply(200, body)
+            body["contacts"] = self._linked(page, "contacts", Contact, index, day)
+        return self._shared_reply(200, body, index)
+
+    @staticmethod
+    def _paged(call: _Call, params: ListParams, items: list[T]) -> list[T]:
+        if call.op.paging is not Paging.PAGE:
+            return items
+        limit = params.limit or DEFAULT_PAGE_LIMIT
+        # A page past the end is an empty 200 with the same totals (recorded).
+        return items[params.page * limit : (params.page + 1) * limit]
 
     def _all(self, call: _Call) -> tuple[list[Any], str]:
         if call.op.entity == "CompetitorMap":
@@ -131,7 +154,8 @@ class _ReadHandlers(_FrontBase):
         page: Sequence[tuple[Any, dict[str, Any]]],
         member: str,
         cls: type[Record],
-        index: Any,
+        index: _Index,
+        day: date,
     ) -> list[dict[str, Any]]:
         """Side-load the records that ``links.<member>`` of ``page`` point at, each once."""
         out: dict[str, dict[str, Any]] = {}
@@ -146,7 +170,7 @@ class _ReadHandlers(_FrontBase):
                     continue
                 record = self.store.find(cls, number)
                 if record is not None:
-                    out[wire_id] = self.present.record(record, index)
+                    out[wire_id] = self.present.shared(record, index, day)
         return list(out.values())
 
     # -- single records --------------------------------------------------------------------------
@@ -169,17 +193,17 @@ class _ReadHandlers(_FrontBase):
         return self._records_reply(call, records)
 
     def _records_reply(self, call: _Call, records: list[Any], *, status: int = 200) -> HttpReply:
-        index = self.present.index()
-        wires = [self.present.record(r, index) for r in records]
-        side: dict[str, Any] = {}
+        index, day = self.present.index(), self.present.today()
+        wires = [self.present.shared(r, index, day) for r in records]
+        body: dict[str, Any] = {"meta": self.present.meta(), "links": {}, call.key: wires}
         page = list(zip(records, wires, strict=True))
         if call.key == "leads" and call.op.method == "GET":
-            side["contacts"] = self._linked(page, "contacts", Contact, index)
+            body["contacts"] = self._linked(page, "contacts", Contact, index, day)
         elif call.key == "accounts" and call.op.method in ("GET", "DELETE"):
             for name, member, cls in _ACCOUNT_SIDE_LOADS:
-                side[name] = self._linked(page, member, cls, index)
-            side["industries"] = self._linked(page, "industry", ENTITIES["Industry"], index)
-        return self._envelope(call, wires, status=status, **side)
+                body[name] = self._linked(page, member, cls, index, day)
+            body["industries"] = self._linked(page, "industry", ENTITIES["Industry"], index, day)
+        return self._shared_reply(status, body, index)
 
 
 class _LazyNames(Mapping[str, str]):
@@ -201,6 +225,20 @@ class _LazyNames(Mapping[str, str]):
 
     def __len__(self) -> int:
         return len(self._names)
+
+
+def _reads_every_record(params: ListParams, rest_type: str) -> bool:
+    """Whether answering a list reads every record's rendering, not just the page's: to
+    filter, search or sort (lists in :data:`_NAME_ORDER` and stages have an order of their
+    own), or to count account types."""
+    return bool(
+        params.filters
+        or params.q is not None
+        or params.email is not None
+        or params.sort is not None
+        or rest_type in _NAME_ORDER
+        or rest_type in ("stages", "accounts")
+    )
 
 
 def _as_record(item: Any) -> Record:

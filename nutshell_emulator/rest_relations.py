@@ -1,11 +1,12 @@
 """Relations the REST presenter reads: competitor maps (a lead's competitor relation, with a
-reversible id) and the per-response index of links between records.
+reversible id) and the index of links between records, built once per store version.
 """
 
 from __future__ import annotations
 
 import functools
 import math
+from datetime import date
 from typing import Any
 
 import attrs
@@ -79,14 +80,32 @@ def find_competitor_map(store: Store, map_id: int) -> CompetitorMap | None:
     return None
 
 
-# -- the per-request index ----------------------------------------------------------------------
+# -- the per-version index ----------------------------------------------------------------------
+
+
+@attrs.define
+class _Shared:
+    """One record's rendering, shared by the responses that read it (see ``_Index.rendered``)."""
+
+    #: The stored record it was rendered from: a write stores a new object.
+    record: Record
+    #: The day its relative times ("Today"...) were rendered for; None when it shows none.
+    day: date | None
+    wire: dict[str, Any]
+    #: Its JSON text, once a response has encoded it.
+    text: str | None = None
 
 
 class _Index:
-    """Relations computed once per response, not once per record (both sides of a relation)."""
+    """Relations computed once per store version, not once per record (both sides of a
+    relation), and the records rendered from them."""
 
     def __init__(self, store: Store) -> None:
         self.store = store
+        #: Shared renderings by ``(entity, id)``, and by ``id()`` of their wire, so that the
+        #: encoder can find a wire's text. They live as long as the index: one store version.
+        self.rendered: dict[tuple[str, int], _Shared] = {}
+        self.by_wire: dict[int, _Shared] = {}
 
     @functools.cached_property
     def contacts_of_account(self) -> dict[int, list[str]]:

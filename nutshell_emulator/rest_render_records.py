@@ -33,9 +33,9 @@ from nutshell_emulator.rest_values import (
     _slug,
     _unique,
     contact_points,
+    day_time_object,
     money,
     rest_type_for,
-    time_object,
     unix,
 )
 from nutshell_rpc.shapes import lead_accounts
@@ -122,7 +122,7 @@ class _RecordRenderers(_PresenterBase):
 
     def _lead(self, lead: Lead, index: _Index) -> Wire:
         wire_id, rest_type, n = self._head(lead)
-        now = self.store.now()
+        today = self.today()
         stage_id, pipeline_id = _ref_number(lead.stage), _ref_number(lead.stageset)
         stage = index.stages.get(stage_id) if stage_id is not None else None
         position = _set(stage.position) if stage is not None else None
@@ -137,25 +137,25 @@ class _RecordRenderers(_PresenterBase):
             _ref_ids(lead.products) + [i for i in (_ref_id(m.product) for m in maps) if i]
         )
         competitors = [r for r in _set(lead.competitors) or () if isinstance(r.id, int)]
-        due = time_object(lead.due_time, now)
+        due = day_time_object(lead.due_time, today)
         out: Wire = {
             "id": wire_id,
             "type": rest_type,
             "isCurrentUserWatching": False,
-            "deletedTime": time_object(lead.deleted_time, now),
+            "deletedTime": day_time_object(lead.deleted_time, today),
             "name": _set(lead.name),
             "value": money(lead.value) or money(Money(amount=Decimal(0))),
             "number": number,
             "description": _set(lead.description),
-            "createdTime": time_object(lead.created_time, now),
-            "closedTime": time_object(lead.closed_time, now),
+            "createdTime": day_time_object(lead.created_time, today),
+            "closedTime": day_time_object(lead.closed_time, today),
             "dueTime": due,
             # Nutshell shows the same moment twice (recording); the model has only the due time.
             "anticipatedClosedTime": due,
             "ownerType": rest_type_for(owner.entity) if isinstance(owner, Ref) else "users",
             "mcfxContactIds": [],
             "status": status.rest,
-            "lastContactedTime": time_object(lead.last_contacted_time, now),
+            "lastContactedTime": day_time_object(lead.last_contacted_time, today),
             "pieState": f"{position:02d}",
             "isOverdue": bool(_set(lead.is_overdue)),
             "overdueTime": None,

@@ -48,7 +48,8 @@ Wire = dict[str, Any]
 
 def _set(value: Any) -> Any:
     """UNSET as None: the REST shapes always carry their keys."""
-    return None if isinstance(value, Unset) else value
+    # UNSET is the only Unset there is (a one-member enum): identity is the cheaper test.
+    return None if value is UNSET else value
 
 
 def unix(moment: Any) -> int | None:
@@ -69,13 +70,28 @@ def time_object(moment: Any, now: datetime) -> dict[str, Any] | None:
     as in the recording ("Yesterday" next to "August 27, 2025"). Times are shown in UTC: the
     emulator has no per-user time zone.
     """
+    today = now.astimezone(_UTC).date() if now.tzinfo else now.date()
+    return day_time_object(moment, today)
+
+
+def day_time_object(moment: Any, today: date) -> dict[str, Any] | None:
+    """:func:`time_object` for a ``now`` on the UTC day ``today`` (a lead's five times share
+    one day: it is worked out once)."""
     stamp = unix(moment)
     if stamp is None:
         return None
+    absolute, value = _day_texts(stamp, today)
+    return {"absoluteLocalizedString": absolute, "timestamp": stamp, "value": value}
+
+
+@functools.lru_cache(maxsize=16_384)
+def _day_texts(stamp: int, today: date) -> tuple[str, str]:
     absolute, day = _calendar_day(stamp)
-    today = now.astimezone(_UTC).date() if now.tzinfo else now.date()
-    relative = {0: "Today", -1: "Yesterday", 1: "Tomorrow"}.get((day - today).days)
-    return {"absoluteLocalizedString": absolute, "timestamp": stamp, "value": relative or absolute}
+    relative = _RELATIVE_DAYS.get((day - today).days)
+    return absolute, relative or absolute
+
+
+_RELATIVE_DAYS: Final = {0: "Today", -1: "Yesterday", 1: "Tomorrow"}
 
 
 @functools.lru_cache(maxsize=16_384)
@@ -93,7 +109,7 @@ def rest_type_for(entity: str) -> str:
 
 def _ref_id(ref: Any) -> str | None:
     # UNSET and None are not Refs: no _set() needed first.
-    if not isinstance(ref, Ref) or isinstance(ref.id, Unset):
+    if not isinstance(ref, Ref) or ref.id is UNSET:
         return None
     number = ref.id
     # A page of leads spells tens of thousands of ids; the converter's checks run once per id.
@@ -117,12 +133,9 @@ def _ref_number(ref: Any) -> int | None:
 
 
 def _ref_ids(refs: Any) -> list[str]:
-    out: list[str] = []
-    for ref in _set(refs) or ():
-        wire_id = _ref_id(ref)
-        if wire_id is not None:
-            out.append(wire_id)
-    return out
+    if not refs:  # UNSET, None and () alike
+        return []
+    return [wire_id for wire_id in map(_ref_id, refs) if wire_id is not None]
 
 
 def _unique(ids: Iterable[str]) -> list[str]:
