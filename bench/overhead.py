@@ -111,16 +111,20 @@ def _resource_methods() -> list[tuple[type, str]]:
 
 
 def _samples(
-    fn: Callable[[], object], split: Split, repeat: int
+    fn: Callable[[], object], split: Split, repeat: int, *, before: Callable[[], object]
 ) -> tuple[float, float, float, float]:
     """Median (total, inside the REST client, own = total minus inside the REST client,
     inside the transport) seconds of ``fn``.
 
     The own time is the median of each call's own time, not the difference of two medians
-    (which may come from different calls). Everything alive before the timed calls (the
-    emulator's store, the reference cache) is frozen out of the garbage collector: a
-    collection a call triggers would otherwise scan the in-process emulator's records, which
-    a client talking to Nutshell does not hold, and charge that to whichever side it lands in.
+    (which may come from different calls). ``before`` runs ahead of each call, untimed: it
+    empties the emulator's caches, so that every call is a read after a write on both routes
+    (the REST front keeps rendered records per store version; the JSON-RPC front renders
+    every answer afresh, and a Nutshell server's caches are not the bridge's doing).
+    Everything alive before the timed calls (the emulator's store, the reference cache) is
+    frozen out of the garbage collector: a collection a call triggers would otherwise scan
+    the in-process emulator's records, which a client talking to Nutshell does not hold, and
+    charge that to whichever side it lands in.
     """
     fn()
     gc.collect()
@@ -128,6 +132,7 @@ def _samples(
     try:
         totals, rests, owns, https = [], [], [], []
         for _ in range(repeat):
+            before()
             split.reset()
             started = time.perf_counter()
             fn()
@@ -151,7 +156,8 @@ def _requests(fn: Callable[[], object]) -> int:
 def run(settings: Settings) -> list[Figure]:
     """Own-CPU share and bridged/direct ratio for getLead and findLeads(limit=100)."""
     figures: list[Figure] = []
-    with mounted(settings.records * 2) as _emulator, Split().installed() as split:
+    with mounted(settings.records * 2) as emulator, Split().installed() as split:
+        fresh = emulator.store.invalidate_caches
         rpc = rpc_client()
         lead_id = rpc.findLeads(limit=1)[0]["id"]
         # (label, call, repetitions): a findLeads is about ten getLeads.
@@ -160,11 +166,13 @@ def run(settings: Settings) -> list[Figure]:
             ("findLeads(limit=100)", lambda api: api.findLeads(limit=100), settings.repeat),
         ]
         for label, call, repeat in calls:
-            rpc_total, _, _, _ = _samples(functools.partial(call, rpc), split, repeat)
+            rpc_total, _, _, _ = _samples(functools.partial(call, rpc), split, repeat, before=fresh)
             for lean in (False, True):
                 api = bridge(lean=lean)
                 api.context.cache.warm()
-                total, rest, own, http = _samples(functools.partial(call, api), split, repeat)
+                total, rest, own, http = _samples(
+                    functools.partial(call, api), split, repeat, before=fresh
+                )
                 sent = _requests(functools.partial(call, api))
                 api.close()
                 kind = "lean" if lean else "complete"

@@ -106,6 +106,12 @@ class Store:
         what the store holds is the same, so anything computed from it may be reused."""
         return self._version
 
+    def invalidate_caches(self) -> None:
+        """Raise :attr:`version` without changing anything: whatever a reader keeps for the
+        current version is computed again (a benchmark measures a read after a write so)."""
+        with self._lock:
+            self._version += 1
+
     def now(self) -> datetime:
         """The store's clock."""
         with self._lock:
