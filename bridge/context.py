@@ -78,6 +78,7 @@ class RestView:
         # all() answers, per class, until the next add(): the presenter asks for the same
         # list once per rendered record.
         self._lists: dict[type[Record], list[Any]] = {}
+        self._reference_lists: dict[type[Record], dict[int, Record]] = {}
         for record in records:
             self.add(record)
 
@@ -138,12 +139,20 @@ class RestView:
             # The cached list is timed and carries revs; a side-loaded copy (an account's
             # owners) is what one response said, so it only stands in for a record the list
             # lacks.
-            record = self._cache.get(cls, record_id) or self._held(cls.entity, record_id)
+            record = self._reference(cls).get(record_id) or self._held(cls.entity, record_id)
         else:
             record = self._held(cls.entity, record_id)
         if record is None and cls is Team:
             record = self._cache.teams().get(record_id)
         return record if isinstance(record, cls) else None
+
+    def _reference(self, cls: type[Record]) -> dict[int, Record]:
+        """The cached list of a reference class, read from the cache once per view (a
+        rendering looks the same users and stages up many times)."""
+        listed = self._reference_lists.get(cls)
+        if listed is None:
+            listed = self._reference_lists[cls] = self._cache.records(cls)
+        return listed
 
     def trashed(self, cls: type[R], record_id: int) -> R | None:
         """REST shows no trash to the bridge."""
