@@ -79,6 +79,7 @@ class RestView:
         # list once per rendered record.
         self._lists: dict[type[Record], list[Any]] = {}
         self._reference_lists: dict[type[Record], dict[int, Record]] = {}
+        self._now: datetime | None = None
         for record in records:
             self.add(record)
 
@@ -175,8 +176,11 @@ class RestView:
         return list(listed)
 
     def now(self) -> datetime:
-        """The current time in UTC, to the second."""
-        return datetime.now(timezone.utc).replace(microsecond=0)
+        """The current time in UTC, to the second: read once per view, so that everything one
+        rendering shows (overdue flags, next steps) is judged at the same instant."""
+        if self._now is None:
+            self._now = datetime.now(timezone.utc).replace(microsecond=0)
+        return self._now
 
 
 @attrs.define

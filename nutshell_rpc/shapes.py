@@ -77,7 +77,6 @@ from nutshell_core.model import (
     entity_class,
 )
 from nutshell_rpc._names import split_person_name
-from nutshell_rpc.convert import WIRE as RPC_WIRE
 from nutshell_rpc.convert import record_to_rpc, value_to_rpc
 from nutshell_rpc.inputs import note_html
 from nutshell_rpc.reference_shapes import FULL_LAYOUTS as _REFERENCE_FULL
@@ -85,6 +84,7 @@ from nutshell_rpc.reference_shapes import STUB_LAYOUTS as _REFERENCE_STUB
 from nutshell_rpc.shapes_email import EMAIL_SOURCE_DEPENDENT
 from nutshell_rpc.shapes_email import FULL_LAYOUTS as _EMAIL_FULL
 from nutshell_rpc.shapes_email import STUB_LAYOUTS as _EMAIL_STUB
+from nutshell_rpc.stub_bases import stub_base
 
 __all__ = [
     "SOURCE_DEPENDENT_FIELDS",
@@ -340,36 +340,6 @@ def _merge(first: list[Ref], second: Iterable[Ref]) -> list[Ref]:
     return out
 
 
-# -- stub bases ---------------------------------------------------------------------------------
-
-#: Per class, the attributes whose wire keys its stub layout reads from the rendered record:
-#: a stub shows a handful of keys, so only those are rendered (a lead's links and values are
-#: most of the cost of rendering it whole). Classes not listed render whole.
-_STUB_ATTRS: Mapping[type[Record], tuple[str, ...]] = {
-    Lead: ("status", "due_time", "closed_time"),
-    Contact: (),
-    Account: (),
-    Activity: ("start_time", "end_time"),
-    Task: ("due_time", "completed_time"),
-}
-#: What every stub head reads (:meth:`Presenter.head`).
-_HEAD_ATTRS = ("id", "rev", "modified_time", "created_time")
-
-
-def _stub_base(cls: type[Record], record: Record, rev: str | None = None) -> dict[str, Any]:
-    """The RPC wire keys a stub of ``record`` reads, spelled as :func:`record_to_rpc` spells
-    them for the whole record; with ``rev`` given, as if the record carried that rev."""
-    wanted = _STUB_ATTRS.get(cls)
-    memo = record.memo
-    if wanted is None or (memo is not None and memo.wire == RPC_WIRE):
-        # A record read from the RPC wire is rendered from its original spelling: whole.
-        return record_to_rpc(record if rev is None else attrs.evolve(record, rev=rev))
-    kept = {name: getattr(record, name) for name in (*_HEAD_ATTRS, *wanted)}
-    if rev is not None:
-        kept["rev"] = rev
-    return record_to_rpc(cls(**{k: v for k, v in kept.items() if v is not UNSET}))
-
-
 # -- the presenter ------------------------------------------------------------------------------
 
 _Layout = Callable[["Presenter", Record, dict[str, Any]], dict[str, Any]]
@@ -418,10 +388,10 @@ class Presenter:
         if self._rev_of is not None and (record.rev is UNSET or record.rev is None):
             # No stub layout reads the record's rev but through its base (the head).
             return self._finish(
-                record, layout(self, record, _stub_base(cls, record, self._rev_of(record)))
+                record, layout(self, record, stub_base(cls, record, self._rev_of(record)))
             )
         record = self.revised(record)
-        return self._finish(record, layout(self, record, _stub_base(cls, record)))
+        return self._finish(record, layout(self, record, stub_base(cls, record)))
 
     def revised(self, record: R) -> R:
         """``record`` as it is rendered (with the rev its source gives it)."""

@@ -31,6 +31,7 @@ from nutshell_emulator.store import Store
 from nutshell_rpc import shapes
 from nutshell_rpc.convert import record_to_rpc
 from nutshell_rpc.shapes import Presenter
+from nutshell_rpc.stub_bases import stub_base
 
 NOW = datetime(2024, 3, 1, 12, 0, tzinfo=timezone.utc)
 STUBBED = (Lead, Contact, Account, Activity, Task)
@@ -54,10 +55,27 @@ def test_stubs_render_as_from_the_whole_record(
     records = _records(store)
     assert records
     quick = [presenter.stub(r) for r in records]
-    monkeypatch.setattr(shapes, "_stub_base", lambda _cls, record: record_to_rpc(record))
+    monkeypatch.setattr(shapes, "stub_base", lambda _cls, record: record_to_rpc(record))
     whole = [presenter.stub(r) for r in records]
     assert quick == whole
     assert [list(q) for q in quick] == [list(w) for w in whole]  # the key order too
+
+
+def test_a_stub_base_spells_its_keys_as_the_whole_rendering_does(store: Store) -> None:
+    records = _records(store)
+    for record in records:
+        cls = type(record)
+        whole = record_to_rpc(record)
+        base = stub_base(cls, record)
+        assert base == {key: whole[key] for key in base}
+        assert base["entityType"] == cls.rpc_type
+        assert {"id", "rev"} <= set(base)
+        # A rev given as a value is spelled as the record carrying it would be.
+        revved = record_to_rpc(attrs.evolve(record, rev="b:0123456789abcdef"))
+        assert stub_base(cls, record, "b:0123456789abcdef")["rev"] == revved["rev"]
+    # Everything the layouts read from a base is in it when the record has it.
+    lead = next(r for r in records if isinstance(r, Lead) and r.due_time is not UNSET)
+    assert {"status", "dueTime", "modifiedTime", "createdTime"} <= set(stub_base(Lead, lead))
 
 
 class StoreCache:
