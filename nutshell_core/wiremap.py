@@ -30,12 +30,18 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable, Mapping
-from types import MappingProxyType, MemberDescriptorType
+from types import MemberDescriptorType
 from typing import Any, Final, Protocol, TypeVar, cast
 
 import attrs
 
-from nutshell_core._wirecompile import StructureRow, compile_structure, compile_unstructure
+from nutshell_core._wirecompile import (
+    EMPTY,
+    Outcomes,
+    StructureRow,
+    compile_structure,
+    compile_unstructure,
+)
 from nutshell_core.errors import MalformedResponseError
 from nutshell_core.model import UNSET, Record, WireMemo
 
@@ -142,7 +148,7 @@ class RecordMap:
 
 
 #: The memo mapping of the many records that have nothing to put there (read-only, shared).
-_EMPTY: Final[Mapping[str, Any]] = MappingProxyType({})
+_EMPTY: Final[Mapping[str, Any]] = EMPTY
 
 #: The types of the ``read`` results that are not plain attribute values.
 _SPECIAL: Final = frozenset({_Slow, Check, Kept})
@@ -221,6 +227,7 @@ class RecordCodec:
         "_entity",
         "_fields",
         "_memo_plans",
+        "_outcomes",
         "_plans",
         "_prepare",
         "_renders",
@@ -261,10 +268,18 @@ class RecordCodec:
         self._memo_plans: dict[tuple[str, ...], _MemoPlan] = {}
         self._shapes: dict[tuple[str, ...], Structure] = {}
         self._sightings: dict[tuple[str, ...], int] = {}
-        self.structure: Structure = self.structure_any
-        self.hook: StructureHook = self._hook_any
-        if prepare is None:  # a prepare step reads several keys at once: the loop does it
-            self.structure, self.hook = self._dispatchers()
+        self._outcomes = Outcomes(
+            slow=_Slow,
+            kept=Kept,
+            check=Check,
+            special=_SPECIAL,
+            full_memo=self._full_memo,
+            differs=self._differs,
+            prepare=prepare,
+        )
+        self.structure: Structure
+        self.hook: StructureHook
+        self.structure, self.hook = self._dispatchers()
 
     def _hook_any(self, data: Any, _type: Any, path: str = "$") -> Record:
         return self.structure_any(data, path)
@@ -319,7 +334,7 @@ class RecordCodec:
                 return self.structure_any
             if attr is not None:
                 attributes.add(attr)
-            rows[key] = (key, attr, read, fld.exact if attr is not None else None)
+            rows[key] = (key, attr, read, fld.exact if attr is not None else None, fld.dump)
         shared, _unknown, interned = self._memo_plan(order)
         fast = compile_structure(
             self._cls,
@@ -328,7 +343,7 @@ class RecordCodec:
             slow=self.structure_any,
             memo=shared,
             make_memo=self._make_memo,
-            special=_SPECIAL,
+            outcomes=self._outcomes,
             read_errors=_READ_ERRORS,
             slots=_slot_setters(self._cls),
         )
@@ -347,7 +362,16 @@ class RecordCodec:
         return plan
 
     def _make_memo(self, extra: Mapping[str, Any], order: tuple[str, ...]) -> WireMemo:
-        return WireMemo(wire=self._wire, extra=extra, originals=_EMPTY, order=order, loaded=_EMPTY)
+        return _new_memo(self._wire, extra, _EMPTY, order, _EMPTY)
+
+    def _full_memo(
+        self,
+        extra: Mapping[str, Any],
+        originals: Mapping[str, Any],
+        loaded: Mapping[str, Any],
+        order: tuple[str, ...],
+    ) -> WireMemo:
+        return _new_memo(self._wire, extra, originals, order, loaded)
 
     # -- wire -> model --------------------------------------------------------------------------
 
@@ -445,13 +469,7 @@ class RecordCodec:
                 object.__setattr__(record, "memo", plan[0])
                 return record
             order = plan[2]
-        memo = WireMemo(
-            wire=self._wire,
-            extra=extra or _EMPTY,
-            originals=kept or _EMPTY,
-            order=order,
-            loaded=loaded or _EMPTY,
-        )
+        memo = _new_memo(self._wire, extra or _EMPTY, kept or _EMPTY, order, loaded or _EMPTY)
         # The record is new and not yet seen by anyone: setting its memo in place (as attrs
         # itself sets a frozen instance's fields) spares building it a second time.
         object.__setattr__(record, "memo", memo)
@@ -636,6 +654,60 @@ def _slot_setters(cls: type) -> list[tuple[str, Any, Any]] | None:
             return None
         setters.append((fld.name, slot.__set__, fld.default))
     return setters
+
+
+def _memo_maker() -> Callable[
+    [str, Mapping[str, Any], Mapping[str, Any], tuple[str, ...], Mapping[str, Any]], WireMemo
+]:
+    """``WireMemo(wire, extra, originals, order, loaded)`` stored slot by slot while its
+    ``__init__`` only stores its arguments (a memo per record read: the keyword call is half
+    its cost), else the class itself."""
+    names = ("wire", "extra", "originals", "order", "loaded")
+    plain = (
+        tuple(f.name for f in attrs.fields(WireMemo)) == names
+        and all(f.validator is None and f.converter is None for f in attrs.fields(WireMemo))
+        and not any(
+            getattr(WireMemo, hook, None) is not None
+            for hook in ("__attrs_pre_init__", "__attrs_post_init__", "__attrs_init__")
+        )
+        and all(type(WireMemo.__dict__.get(name)) is MemberDescriptorType for name in names)
+    )
+    if not plain:
+
+        def build(
+            wire: str,
+            extra: Mapping[str, Any],
+            originals: Mapping[str, Any],
+            order: tuple[str, ...],
+            loaded: Mapping[str, Any],
+        ) -> WireMemo:
+            return WireMemo(wire=wire, extra=extra, originals=originals, order=order, loaded=loaded)
+
+        return build
+    new = object.__new__
+    set_wire, set_extra, set_originals, set_order, set_loaded = (
+        WireMemo.__dict__[name].__set__ for name in names
+    )
+
+    def store(
+        wire: str,
+        extra: Mapping[str, Any],
+        originals: Mapping[str, Any],
+        order: tuple[str, ...],
+        loaded: Mapping[str, Any],
+    ) -> WireMemo:
+        memo: WireMemo = new(WireMemo)
+        set_wire(memo, wire)
+        set_extra(memo, extra)
+        set_originals(memo, originals)
+        set_order(memo, order)
+        set_loaded(memo, loaded)
+        return memo
+
+    return store
+
+
+_new_memo: Final = _memo_maker()
 
 
 def codec(

@@ -359,6 +359,12 @@ def _read_text_list(value: Any) -> Any:
     return SLOW
 
 
+#: Money by (int amount, currency, formatted): a page's leads repeat a few values, and Money is
+#: immutable.
+_MONIES: dict[tuple[int, str | None, str | None], Money] = {}
+_MONIES_SIZE: Final = 1024
+
+
 def _read_money(value: Any) -> Any:
     if value is None:
         return None
@@ -372,13 +378,19 @@ def _read_money(value: Any) -> Any:
         and (currency is None or type(currency) is str)
         and (formatted is None or type(formatted) is str)
     ):  # the recorded shape, built without the general loader
-        return Kept(
-            Money(
+        # the types are checked, so equal keys are equal values (True is not 1 here)
+        key = (amount, currency, formatted)
+        money = _MONIES.get(key)
+        if money is None:
+            money = Money(
                 amount=Decimal(amount),
                 currency=UNSET if currency is None else currency,
                 formatted=UNSET if formatted is None else formatted,
             )
-        )
+            if len(_MONIES) >= _MONIES_SIZE:
+                _MONIES.clear()
+            _MONIES[key] = money
+        return Kept(money)
     money = load_money(value)
     # the dump writes the amount as a string: any other spelling is kept as it came
     return Check(money) if type(value.get("amount")) is str else Kept(money)
@@ -386,12 +398,17 @@ def _read_money(value: Any) -> Any:
 
 _NONE: Final = type(None)
 
+#: The JSON types the stock scalar loaders take back unchanged (their dump is the identity).
+_EXACT: Final[Mapping[Conv, tuple[type, ...]]] = {
+    load_text: (str, _NONE),
+    load_flag: (bool, _NONE),
+    load_int: (int, _NONE),
+    load_float: (float, _NONE),
+}
+
 #: Fast readers of the loaders whose dump gives every value they accept back unchanged.
 _READERS: Final[Mapping[Conv, Reader]] = {
-    load_text: _types_reader(str, _NONE),
-    load_flag: _types_reader(bool, _NONE),
-    load_int: _types_reader(int, _NONE),
-    load_float: _types_reader(float, _NONE),
+    **{load: _types_reader(*types) for load, types in _EXACT.items()},
     verbatim: verbatim,
     load_text_list: _read_text_list,
     load_money: _read_money,
@@ -424,7 +441,9 @@ def attr_field(
 
     fast = read or _READERS.get(load, _checked)
     write = identity if dump is verbatim else dump
-    return Field(key, _load, _dump, attr=attr, read=fast, write=write)
+    # the compiled structure tests the types in place of calling the stock readers
+    exact = _EXACT.get(load) if read is None and dump is verbatim else None
+    return Field(key, _load, _dump, attr=attr, read=fast, write=write, exact=exact)
 
 
 def lenient_field(key: str, attr: str, load: Conv, dump: Conv = verbatim) -> Field:
@@ -434,7 +453,11 @@ def lenient_field(key: str, attr: str, load: Conv, dump: Conv = verbatim) -> Fie
         return {} if value is None else {attr: load(value)}
 
     def read(value: Any) -> Any:
-        return SLOW if value is None else Check(load(value))
+        if value is None:
+            return SLOW
+        loaded = load(value)
+        # the very object that came is what the dump gives back: nothing to compare
+        return loaded if loaded is value and dump is verbatim else Check(loaded)
 
     dumped = attr_field(key, attr, load, dump)
     return Field(key, _load, dumped.dump, attr=attr, read=read, write=dumped.write)
@@ -603,10 +626,21 @@ def _links_reader(by_key: Mapping[str, Link]) -> Reader:
             member = get(key, absent)
             if member is absent:
                 continue
+            # a remembered id is looked up in place (an unhashable one fails the read);
+            # only strings are remembered, so a number is never found there
             if not many:
-                out[attr] = None if member is None else _ref(refs, member, entity)
+                out[attr] = (
+                    None if member is None else refs.get(member) or _ref(refs, member, entity)
+                )
             elif type(member) is list:
-                out[attr] = tuple([_ref(refs, item, entity) for item in member]) if member else ()
+                if not member:
+                    out[attr] = ()
+                elif len(member) == 1:  # the common case, without a comprehension
+                    item = member[0]
+                    out[attr] = (refs.get(item) or _ref(refs, item, entity),)
+                else:
+                    cached = refs.get
+                    out[attr] = tuple([cached(item) or _ref(refs, item, entity) for item in member])
             elif member is None:
                 out[attr] = ()
             else:

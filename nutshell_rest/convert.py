@@ -63,6 +63,7 @@ from nutshell_core.model import (
 from nutshell_core.wiremap import SLOW, Field, RecordMap
 from nutshell_rest._codecs import (
     LOAD_ERRORS,
+    Conv,
     Link,
     RestMap,
     TimeStyle,
@@ -98,6 +99,10 @@ from nutshell_rest._points import (
     load_email,
     load_phone,
     load_url,
+    read_addresses,
+    read_emails,
+    read_phones,
+    read_urls,
 )
 
 __all__ = [
@@ -129,8 +134,8 @@ def _int(key: str, attr: str | None = None) -> Field:
     return attr_field(key, attr or key, load_int)
 
 
-def _points(key: str, load: Callable[[Any], Any], dump: Callable[[Any], Any]) -> Field:
-    return attr_field(key, key, *list_codec(load, dump))
+def _points(key: str, load: Conv, dump: Conv, read: Conv) -> Field:
+    return attr_field(key, key, *list_codec(load, dump), read=read)
 
 
 def _one(key: str, entity: str | None, attr: str | None = None) -> Link:
@@ -335,10 +340,10 @@ def _lead_rendered(record: Record, out: dict[str, Any]) -> dict[str, Any]:
 _PARTY_FIELDS: Final = (
     _text("name"),
     _text("description"),
-    _points("emails", load_email, dump_email),
-    _points("phones", load_phone, dump_phone),
-    _points("urls", load_url, dump_email),
-    _points("addresses", load_address, dump_address),
+    _points("emails", load_email, dump_email, read_emails),
+    _points("phones", load_phone, dump_phone, read_phones),
+    _points("urls", load_url, dump_email, read_urls),
+    _points("addresses", load_address, dump_address, read_addresses),
     _text("htmlUrl", "html_url"),
     _text("avatarUrl", "avatar_url"),
     time_field("lastContactedTime", "last_contacted_time", "unix"),

@@ -3,6 +3,7 @@ renders back exactly, and its fast readers agree with the loaders (checked here,
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,9 @@ from hypothesis import strategies as st
 
 from nutshell_core import wiremap
 from nutshell_core.model import Record, entity_for_rest_type
+from nutshell_rest._codecs import LOAD_ERRORS
+from nutshell_rest._points import _ADDRESS_VALUE_KEYS as _ADDRESS_KEYS
+from nutshell_rest._points import _PHONE_VALUE_KEYS
 from nutshell_rest.convert import REST_MAPS, structure_record, unstructure_record
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
@@ -97,3 +101,120 @@ def test_fast_readers_agree_with_the_loaders(row: Any, value: Any) -> None:
         assert wiremap.same_json(fld.dump(record), value)
     if fld.write is not None:
         assert wiremap.same_json(fld.write(got), fld.dump(record))
+
+
+# -- contact points -----------------------------------------------------------------------------
+
+#: Values a point's members take: the right types and the near misses (a number for a string,
+#: an int for a float, null where a value is due).
+POINT_SCALARS = (
+    st.none()
+    | st.booleans()
+    | st.integers(-2, 2)
+    | st.floats(-90, 90, allow_nan=False)
+    | st.text(max_size=3)
+)
+
+
+@st.composite
+def ordered_objects(
+    draw: st.DrawFn, members: dict[str, st.SearchStrategy[Any]], required: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    """Objects of ``members``, mostly as the dumpers write them (their order, the ``required``
+    keys there, each value from its strategy), with now and then a near miss: a key missing,
+    the keys shuffled, a key no dumper writes, a value of another type."""
+    keys = [key for key in members if draw(st.integers(0, 15 if key in required else 1))]
+    if draw(st.integers(0, 3)) == 0:
+        keys = list(draw(st.permutations(keys)))
+    if draw(st.integers(0, 7)) == 0:
+        keys.insert(draw(st.integers(0, len(keys))), "other")
+    return {
+        key: draw(
+            POINT_SCALARS if key not in members or not draw(st.integers(0, 9)) else members[key]
+        )
+        for key in keys
+    }
+
+
+TEXT_OR_NULL = st.none() | st.text(max_size=3)
+
+
+def point_items(value: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    return ordered_objects(
+        {"isPrimary": st.booleans(), "name": st.text(max_size=3), "value": value},
+        required=("isPrimary", "value"),
+    )
+
+
+PHONE_VALUES = ordered_objects(dict.fromkeys(_PHONE_VALUE_KEYS, TEXT_OR_NULL))
+DEGREES = st.none() | st.floats(-90, 90, allow_nan=False) | st.integers(-90, 90)
+LOCATIONS = ordered_objects({"longitude": DEGREES, "latitude": DEGREES})
+ADDRESS_VALUES = ordered_objects(
+    {"location": LOCATIONS, **dict.fromkeys(_ADDRESS_KEYS, TEXT_OR_NULL)}
+)
+PHONES = ordered_objects(
+    {
+        "isPrimary": st.booleans(),
+        "name": st.text(max_size=3),
+        "isOptedOut": st.booleans(),
+        "value": st.text(max_size=3) | PHONE_VALUES,
+    },
+    required=("isPrimary", "value"),
+)
+POINT_LISTS = {
+    "emails": point_items(st.text(max_size=3)),
+    "urls": point_items(st.text(max_size=3)),
+    "phones": PHONES,
+    "addresses": point_items(ADDRESS_VALUES),
+}
+#: The point lists of accounts and contacts (a user's ``emails`` are plain strings).
+POINT_ROWS = [
+    (cls, fld)
+    for cls, fld in FAST_ROWS
+    if fld.key in POINT_LISTS and cls.entity in ("Account", "Contact")
+]
+
+
+def test_every_party_has_fast_point_readers() -> None:
+    keys = {(cls.entity, fld.key) for cls, fld in POINT_ROWS}
+    assert keys == {(entity, key) for entity in ("Account", "Contact") for key in POINT_LISTS}
+
+
+@settings(max_examples=600, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_point_readers_agree_with_the_loaders_and_render_back(data: st.DataObject) -> None:
+    cls, fld = data.draw(st.sampled_from(POINT_ROWS))
+    items = data.draw(st.lists(POINT_LISTS[fld.key], max_size=3) | POINT_SCALARS)
+    got = fld.read(items)
+    if got is wiremap.SLOW:
+        with contextlib.suppress(*LOAD_ERRORS):  # the loader and a comparison decide
+            fld.load(items)
+        return
+    assert not isinstance(got, (wiremap.Check, wiremap.Kept))
+    # the same values of the same types (1 == 1.0, but a float field holds a float)
+    assert repr(fld.load(items)) == repr({fld.attr: got})
+    assert wiremap.same_json(fld.dump(cls(**{fld.attr: got})), items)
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
+def test_recorded_points_take_the_fast_readers(path: Path) -> None:
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    for data, record in records_in(raw):
+        for cls, fld in POINT_ROWS:
+            if type(record) is cls and fld.key in data:
+                assert fld.read(data[fld.key]) == getattr(record, str(fld.attr))
+
+
+def test_exact_hints_agree_with_their_readers() -> None:
+    samples: list[Any] = [None, True, False, 0, 1, -3, 1.5, "", "x", [], {}, ["a"]]
+    hinted = 0
+    for rmap in REST_MAPS.values():
+        for fld in rmap.record_map.fields:
+            if fld.exact is None:
+                continue
+            hinted += 1
+            assert fld.read is not None and fld.attr is not None
+            for value in samples:
+                expected = value if type(value) in fld.exact else wiremap.SLOW
+                assert fld.read(value) is expected, (rmap.record_map.cls.entity, fld.key, value)
+    assert hinted
