@@ -79,12 +79,12 @@ from nutshell_core.model import (
 from nutshell_rpc._names import split_person_name
 from nutshell_rpc.convert import record_to_rpc, value_to_rpc
 from nutshell_rpc.inputs import note_html
+from nutshell_rpc.layout_bases import full_base, stub_base
 from nutshell_rpc.reference_shapes import FULL_LAYOUTS as _REFERENCE_FULL
 from nutshell_rpc.reference_shapes import STUB_LAYOUTS as _REFERENCE_STUB
 from nutshell_rpc.shapes_email import EMAIL_SOURCE_DEPENDENT
 from nutshell_rpc.shapes_email import FULL_LAYOUTS as _EMAIL_FULL
 from nutshell_rpc.shapes_email import STUB_LAYOUTS as _EMAIL_STUB
-from nutshell_rpc.stub_bases import stub_base
 
 __all__ = [
     "SOURCE_DEPENDENT_FIELDS",
@@ -378,8 +378,12 @@ class Presenter:
     def full(self, record: Record) -> dict[str, Any]:
         """The full record, as ``get*``, ``new*``, ``edit*`` and non-stub finds return it."""
         record = self.revised(record)
-        layout = _FULL.get(type(record), _named_full)
-        return self._finish(record, layout(self, record, record_to_rpc(legacy_points(record))))
+        cls = type(record)
+        layout = _FULL.get(cls, _named_full)
+        base = full_base(cls, record)
+        if base is None:
+            base = record_to_rpc(legacy_points(record))
+        return self._finish(record, layout(self, record, base))
 
     def stub(self, record: Record) -> dict[str, Any]:
         """The stub, as ``find*`` returns it and as records embed each other."""

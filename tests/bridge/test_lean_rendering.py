@@ -30,8 +30,8 @@ from nutshell_emulator.seed import seed
 from nutshell_emulator.store import Store
 from nutshell_rpc import shapes
 from nutshell_rpc.convert import record_to_rpc
+from nutshell_rpc.layout_bases import full_base, stub_base
 from nutshell_rpc.shapes import Presenter
-from nutshell_rpc.stub_bases import stub_base
 
 NOW = datetime(2024, 3, 1, 12, 0, tzinfo=timezone.utc)
 STUBBED = (Lead, Contact, Account, Activity, Task)
@@ -61,6 +61,20 @@ def test_stubs_render_as_from_the_whole_record(
     assert [list(q) for q in quick] == [list(w) for w in whole]  # the key order too
 
 
+def test_full_records_render_as_from_the_whole_record(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    presenter = Presenter(store)
+    # As REST gives them: no memo of the RPC wire, so the partial rendering is used.
+    records = [attrs.evolve(r, memo=None) for r in _records(store)]
+    assert any(shapes.full_base(type(r), r) is not None for r in records)
+    quick = [presenter.full(r) for r in records]
+    monkeypatch.setattr(shapes, "full_base", lambda _cls, _record: None)
+    whole = [presenter.full(r) for r in records]
+    assert quick == whole
+    assert [list(q) for q in quick] == [list(w) for w in whole]
+
+
 def test_a_stub_base_spells_its_keys_as_the_whole_rendering_does(store: Store) -> None:
     records = _records(store)
     for record in records:
@@ -73,6 +87,9 @@ def test_a_stub_base_spells_its_keys_as_the_whole_rendering_does(store: Store) -
         # A rev given as a value is spelled as the record carrying it would be.
         revved = record_to_rpc(attrs.evolve(record, rev="b:0123456789abcdef"))
         assert stub_base(cls, record, "b:0123456789abcdef")["rev"] == revved["rev"]
+        full = full_base(cls, record)
+        if full is not None:
+            assert full == {key: whole[key] for key in full}
     # Everything the layouts read from a base is in it when the record has it.
     lead = next(r for r in records if isinstance(r, Lead) and r.due_time is not UNSET)
     assert {"status", "dueTime", "modifiedTime", "createdTime"} <= set(stub_base(Lead, lead))
