@@ -23,6 +23,7 @@ from nutshell_core.errors import MalformedResponseError, NotBridgeable, NotFound
 from nutshell_core.model import UNSET, Record, Ref, Team, User, entity_class
 from nutshell_rest import RestClient
 from nutshell_rpc import NutshellAPI as RpcAPI
+from nutshell_rpc.layout_bases import FULL_ATTRS
 from nutshell_rpc.shapes import Presenter
 
 __all__ = ["BridgeContext", "RestView"]
@@ -231,24 +232,15 @@ class BridgeContext:
                 "REST answered a record without an id", problems=tuple(missing[:5])
             )
         names: dict[tuple[Any, ...], Any] = {}
-        revs: dict[tuple[str, int], str] = {}
-        if stub:
+        # Revs are worked out here, before naming (a rev leaves link names out) and before
+        # completing, and handed to the presenter instead of evolved into copies.
+        revs = {(r.entity, r.id): rev_token(r) for r in records if isinstance(r.id, int)}
+        if stub or not name:
             # A stub shows no link's name: its links render as stubs of the records they
-            # resolve to, and naming takes names from the cache those are found in. So stubs
-            # are not named, and their revs (worked out here, before completing, as for full
-            # records) are handed to the presenter instead of evolved into copies.
+            # resolve to, and naming takes names from the cache those are found in.
             primary = [self._cached_times(r) for r in records]
-            revs = {(r.entity, r.id): rev_token(r) for r in primary if isinstance(r.id, int)}
         else:
-            primary = [
-                # A rev leaves link names out, so it is the same before naming as after.
-                self._cached_times(
-                    attrs.evolve(
-                        r, rev=rev_token(r), **(self._name_changes(r, names) if name else {})
-                    )
-                )
-                for r in records
-            ]
+            primary = [self._cached_times(self._named_for_full(r, names)) for r in records]
         held = list(included)
         if not self.lean and self.completer is not None:
             extra = self.completer.complete(primary, held, full=not stub)
@@ -261,6 +253,22 @@ class BridgeContext:
         presenter = view.presenter(self.host)
         render = presenter.stub if stub else presenter.full
         return [render(r) for r in primary]
+
+    def _named_for_full(self, record: R, names: dict[tuple[Any, ...], Any]) -> R:
+        """``record`` with the links its full layout shows by name named.
+
+        A layout that reads only a few keys of the rendered record (a lead's) shows the names
+        of the links among those (a lead's tags); its other links render as stubs of the
+        records they resolve to, found where naming would find their names. Other layouts
+        render the whole record: every link is named.
+        """
+        cls = type(record)
+        shown = FULL_ATTRS.get(cls)
+        fields = _link_fields(cls)
+        if shown is not None:
+            fields = tuple(f for f in fields if f in shown)
+        changes = self._name_changes(record, names, fields)
+        return attrs.evolve(record, **changes) if changes else record
 
     def _cached_times(self, record: Record) -> Record:
         """A reference record asked for itself (``getUser``) with the times its cached copy
@@ -301,10 +309,16 @@ class BridgeContext:
         changes = self._name_changes(record, names)
         return attrs.evolve(record, **changes) if changes else record
 
-    def _name_changes(self, record: Record, names: dict[tuple[Any, ...], Any]) -> dict[str, Any]:
-        """The fields of ``record`` whose links :meth:`named` names, with their named links."""
+    def _name_changes(
+        self,
+        record: Record,
+        names: dict[tuple[Any, ...], Any],
+        fields: tuple[str, ...] | None = None,
+    ) -> dict[str, Any]:
+        """The fields of ``record`` whose links :meth:`named` names, with their named links
+        (of ``fields`` when given, else of every link field)."""
         changes: dict[str, Any] = {}
-        for name in _link_fields(type(record)):
+        for name in _link_fields(type(record)) if fields is None else fields:
             value = getattr(record, name)
             if isinstance(value, Ref):
                 if value.entity in _REFERENCE_BY_ENTITY:

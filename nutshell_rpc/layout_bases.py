@@ -72,11 +72,12 @@ def stub_base(cls: type[Record], record: Record, rev: str | None = None) -> dict
     return _base(STUB_ATTRS.get(cls), cls, record, rev)
 
 
-def full_base(cls: type[Record], record: Record) -> dict[str, Any] | None:
+def full_base(cls: type[Record], record: Record, rev: str | None = None) -> dict[str, Any] | None:
     """The RPC wire keys the full layout of ``record``'s class reads, spelled as
-    :func:`record_to_rpc` spells them; None for classes whose layout reads the whole record."""
+    :func:`record_to_rpc` spells them (with ``rev`` as :func:`stub_base` takes it); None for
+    classes whose layout reads the whole record."""
     wanted = FULL_ATTRS.get(cls)
-    return None if wanted is None else _base(wanted, cls, record, None)
+    return None if wanted is None else _base(wanted, cls, record, rev)
 
 
 def _base(

@@ -377,9 +377,15 @@ class Presenter:
 
     def full(self, record: Record) -> dict[str, Any]:
         """The full record, as ``get*``, ``new*``, ``edit*`` and non-stub finds return it."""
-        record = self.revised(record)
         cls = type(record)
         layout = _FULL.get(cls, _named_full)
+        if self._rev_of is not None and (record.rev is UNSET or record.rev is None):
+            # A layout that reads a few keys takes the rev as a value, as stubs do (it reads
+            # the rev from its base, never from the record).
+            partial = full_base(cls, record, self._rev_of(record))
+            if partial is not None:
+                return self._finish(record, layout(self, record, partial))
+        record = self.revised(record)
         base = full_base(cls, record)
         if base is None:
             base = record_to_rpc(legacy_points(record))
@@ -623,7 +629,7 @@ def _lead_full(p: Presenter, record: Record, base: dict[str, Any]) -> dict[str, 
     _put(out, "value", money)
     _put(out, "normalizedValue", money)
     _put(out, "customFields", base.get("customFields"))
-    out["processes"] = _processes(p, lead)
+    out["processes"] = _processes(p, lead, out["rev"])
     out["notes"] = p.note_stubs(lead)
     _put(out, "estimatedValue", money)
     return out
@@ -684,7 +690,7 @@ def _lead_account(p: Presenter, ref: Ref) -> dict[str, Any]:
     return _with(p.link(ref), relationship=relationship)
 
 
-def _processes(p: Presenter, lead: Lead) -> list[dict[str, Any]]:
+def _processes(p: Presenter, lead: Lead, rev: object) -> list[dict[str, Any]]:
     """Nutshell's process on the lead's pipeline (a legacy view of stageset and stage)."""
     pipeline = _resolved(p, lead.stageset)
     if not isinstance(pipeline, Stageset):
@@ -694,7 +700,7 @@ def _processes(p: Presenter, lead: Lead) -> list[dict[str, Any]]:
         {
             "stub": True,
             "id": lead.id,
-            "rev": lead.rev,
+            "rev": rev,
             "entityType": "Processes",
             "name": pipeline.name,
             "type": "0",

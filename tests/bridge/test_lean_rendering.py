@@ -193,9 +193,10 @@ def _unnamed(record: Record) -> Record:
     return attrs.evolve(record, rev=UNSET, **changes)
 
 
-def test_present_renders_stubs_as_named_records_with_revs_render(store: Store) -> None:
-    """Stubs skip naming and take their rev as a value: the result is still that of naming
-    each record and giving it its rev first (the long way round)."""
+def test_present_renders_as_named_records_with_revs_render(store: Store) -> None:
+    """Stubs skip naming, full leads name only the links they show by name, and both take
+    their rev as a value: the result is still that of naming each record and giving it its
+    rev first (the long way round)."""
     from bridge.context import BridgeContext  # noqa: PLC0415 - built by hand below
 
     cache = cast(ReferenceCache, StoreCache(store))
@@ -206,12 +207,14 @@ def test_present_renders_stubs_as_named_records_with_revs_render(store: Store) -
     bare = [_unnamed(r) for r in _records(store)]
     # Naming must matter for the test to mean anything: some links lost a name it can give.
     assert any(context.named(r) != r for r in bare)
-    quick = context.present(bare, stub=True, name=True)
     named = [with_rev(context.named(r)) for r in bare]
-    long_way = [RestView(cache, named).presenter("app.nutshell.com").stub(r) for r in named]
-    assert quick == long_way
-    assert [list(q) for q in quick] == [list(w) for w in long_way]
-    assert all(q["rev"] == rev_token(r) for q, r in zip(quick, bare, strict=True))
+    for stub in (True, False):
+        quick = context.present(bare, stub=stub, name=True)
+        view = RestView(cache, named).presenter("app.nutshell.com")
+        long_way = [view.stub(r) if stub else view.full(r) for r in named]
+        assert quick == long_way
+        assert [list(q) for q in quick] == [list(w) for w in long_way]
+        assert all(q["rev"] == rev_token(r) for q, r in zip(quick, bare, strict=True))
 
 
 def test_a_rev_ignores_key_order_and_survives_keys_that_are_not_text() -> None:
