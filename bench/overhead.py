@@ -22,7 +22,7 @@ import gc
 import inspect
 import statistics
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -110,11 +110,21 @@ def _resource_methods() -> list[tuple[type, str]]:
     return found
 
 
+#: Median (total, inside the REST client, own = total minus inside the REST client, inside
+#: the transport) seconds of one way of making a call.
+Timing = tuple[float, float, float, float]
+
+
 def _samples(
-    fn: Callable[[], object], split: Split, repeat: int, *, before: Callable[[], object]
-) -> tuple[float, float, float, float]:
-    """Median (total, inside the REST client, own = total minus inside the REST client,
-    inside the transport) seconds of ``fn``.
+    fns: Mapping[str, Callable[[], object]],
+    split: Split,
+    repeat: int,
+    *,
+    before: Callable[[], object],
+) -> dict[str, Timing]:
+    """The :data:`Timing` of each of ``fns``, sampled in turn: one call of each per round, so
+    that a machine slowing down for a while slows every way of making the call alike and the
+    ratios between them hold; the order turns round every round.
 
     The own time is the median of each call's own time, not the difference of two medians
     (which may come from different calls). ``before`` runs ahead of each call, untimed: it
@@ -126,25 +136,36 @@ def _samples(
     the in-process emulator's records, which a client talking to Nutshell does not hold, and
     charge that to whichever side it lands in.
     """
-    fn()
+    for fn in fns.values():
+        fn()
     gc.collect()
     gc.freeze()
+    rows: dict[str, list[tuple[float, float, float, float]]] = {name: [] for name in fns}
+    order = list(fns.items())
     try:
-        totals, rests, owns, https = [], [], [], []
         for _ in range(repeat):
-            before()
-            split.reset()
-            started = time.perf_counter()
-            fn()
-            total = time.perf_counter() - started
-            totals.append(total)
-            rests.append(split.rest)
-            owns.append(total - split.rest)
-            https.append(split.http)
+            # Each round in the other order, so that neither always runs after the other
+            # (what ran before leaves its mark on the processor's caches).
+            order.reverse()
+            for name, fn in order:
+                before()
+                split.reset()
+                started = time.perf_counter()
+                fn()
+                total = time.perf_counter() - started
+                rows[name].append((total, split.rest, total - split.rest, split.http))
     finally:
         gc.unfreeze()
     median = statistics.median
-    return median(totals), median(rests), median(owns), median(https)
+    return {
+        name: (
+            median(r[0] for r in taken),
+            median(r[1] for r in taken),
+            median(r[2] for r in taken),
+            median(r[3] for r in taken),
+        )
+        for name, taken in rows.items()
+    }
 
 
 def _requests(fn: Callable[[], object]) -> int:
@@ -160,22 +181,24 @@ def run(settings: Settings) -> list[Figure]:
         fresh = emulator.store.invalidate_caches
         rpc = rpc_client()
         lead_id = rpc.findLeads(limit=1)[0]["id"]
+        apis = {"complete": bridge(lean=False), "lean": bridge(lean=True)}
+        for api in apis.values():
+            api.context.cache.warm()
         # (label, call, repetitions): a findLeads is about ten getLeads.
         calls: list[tuple[str, Callable[[Any], object], int]] = [
-            ("getLead", lambda api: api.getLead(lead_id), settings.repeat * 5),
-            ("findLeads(limit=100)", lambda api: api.findLeads(limit=100), settings.repeat),
+            ("getLead", lambda api: api.getLead(lead_id), settings.repeat * 10),
+            ("findLeads(limit=100)", lambda api: api.findLeads(limit=100), settings.repeat * 3),
         ]
         for label, call, repeat in calls:
-            rpc_total, _, _, _ = _samples(functools.partial(call, rpc), split, repeat, before=fresh)
-            for lean in (False, True):
-                api = bridge(lean=lean)
-                api.context.cache.warm()
-                total, rest, own, http = _samples(
-                    functools.partial(call, api), split, repeat, before=fresh
-                )
-                sent = _requests(functools.partial(call, api))
-                api.close()
-                kind = "lean" if lean else "complete"
+            direct = functools.partial(call, rpc)
+            for kind, api in apis.items():
+                # Each bridge against the direct call, in pairs: the complete bridge's many
+                # requests would otherwise run between the lean one and the direct call.
+                bridged = functools.partial(call, api)
+                timings = _samples({"rpc": direct, kind: bridged}, split, repeat, before=fresh)
+                rpc_total = timings["rpc"][0]
+                total, rest, own, http = timings[kind]
+                sent = _requests(bridged)
                 share = own / rest if rest else 0.0
                 figures.append(
                     Figure(
@@ -206,5 +229,7 @@ def run(settings: Settings) -> list[Figure]:
                         status=verdict(ratio <= VS_RPC_TARGET) if same else "",
                     )
                 )
+        for api in apis.values():
+            api.close()
         rpc.close()
     return figures
