@@ -9,7 +9,7 @@ the records a REST response returned (and its side-loads) plus cached reference 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timezone
 from typing import Any, TypeVar
 
@@ -160,8 +160,11 @@ class RestView:
         """REST shows no trash to the bridge."""
         return None
 
-    def all(self, cls: type[R]) -> list[R]:
-        """The records of a class the view holds (reference classes: the whole cached list)."""
+    def all(self, cls: type[R]) -> Sequence[R]:
+        """The records of a class the view holds (reference classes: the whole cached list).
+
+        The same list until the view changes: a presenter asks once per rendered record, and
+        may keep what it worked out from a list while it is the same one (read-only)."""
         listed = self._lists.get(cls)
         if listed is None:
             if cls in REFERENCE_CLASSES:
@@ -174,7 +177,7 @@ class RestView:
                     merged[record_id] = record
             listed = [r for _, r in sorted(merged.items()) if isinstance(r, cls)]
             self._lists[cls] = listed
-        return list(listed)
+        return listed
 
     def now(self) -> datetime:
         """The current time in UTC, to the second: read once per view, so that everything one

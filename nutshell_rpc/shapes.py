@@ -367,6 +367,7 @@ class Presenter:
         # The rev a record without one is shown with. A stub reads a handful of fields, so it
         # takes the rev as a value instead of a revised copy of the whole record.
         self._rev_of = rev_of
+        self._counted: tuple[Sequence[Stage], dict[Any, int]] | None = None
 
     @property
     def source(self) -> RecordSource:
@@ -453,11 +454,23 @@ class Presenter:
 
     def head(self, base: Mapping[str, Any], *, stub: bool = False) -> dict[str, Any]:
         """``id, entityType, rev, modifiedTime, createdTime`` (stubs: ``stub, id, rev, ...``)."""
+        get = base.get
         if stub:
-            keys = ("id", "rev", "entityType", "modifiedTime", "createdTime")
-            return {"stub": True, **{k: base.get(k) for k in keys}}
-        keys = ("id", "entityType", "rev", "modifiedTime", "createdTime")
-        return {k: base.get(k) for k in keys}
+            return {
+                "stub": True,
+                "id": get("id"),
+                "rev": get("rev"),
+                "entityType": get("entityType"),
+                "modifiedTime": get("modifiedTime"),
+                "createdTime": get("createdTime"),
+            }
+        return {
+            "id": get("id"),
+            "entityType": get("entityType"),
+            "rev": get("rev"),
+            "modifiedTime": get("modifiedTime"),
+            "createdTime": get("createdTime"),
+        }
 
     def html_url(self, path: str) -> str:
         """An app URL on the configured host."""
@@ -492,13 +505,23 @@ class Presenter:
         pipeline = stage.stageset if isinstance(stage, Stage) else None
         if not isinstance(stage, Stage) or not isinstance(pipeline, Ref):
             return 0
-        count = sum(
-            1
-            for s in self._source.all(Stage)
-            if isinstance(s.stageset, Ref) and s.stageset.id == pipeline.id
-        )
+        count = self._stage_counts().get(pipeline.id, 0)
         position = stage.position if isinstance(stage.position, int) else 1
         return round(100 * (position - 1) / count) if count else 0
+
+    def _stage_counts(self) -> dict[Any, int]:
+        """Stages per pipeline id, counted once per list of stages the source hands out (a
+        source that keeps its list, as a rendering's view does, is counted once)."""
+        stages = self._source.all(Stage)
+        kept = self._counted
+        if kept is not None and kept[0] is stages:
+            return kept[1]
+        counts: dict[Any, int] = {}
+        for stage in stages:
+            if isinstance(stage.stageset, Ref):
+                counts[stage.stageset.id] = counts.get(stage.stageset.id, 0) + 1
+        self._counted = (stages, counts)  # the list is held, so its identity stays its own
+        return counts
 
     def lead_overdue(self, lead: Lead) -> bool:
         """Open and past its due time (or flagged overdue by whoever wrote it)."""
@@ -725,7 +748,10 @@ def _lead_stub(p: Presenter, record: Record, base: dict[str, Any]) -> dict[str, 
     assert isinstance(record, Lead)
     lead = record
     value = p.lead_value(lead)
-    accounts = lead_accounts(lead)
+    # The first of lead_accounts(lead), without listing the rest.
+    primary = lead.primary_account
+    if not isinstance(primary, Ref):
+        primary = next(iter(_refs(lead.accounts)), None)
     contacts = _refs(lead.contacts)
     out = p.head(base, stub=True)
     out.update(
@@ -734,7 +760,7 @@ def _lead_stub(p: Presenter, record: Record, base: dict[str, Any]) -> dict[str, 
         status=base.get("status", 0),
         completion=p.lead_completion(lead),
         value=_money(value) if value is not None else None,
-        primaryAccountName=_linked_name(p, accounts[0] if accounts else None),
+        primaryAccountName=_linked_name(p, primary),
         primaryContactName=_linked_name(p, contacts[0] if contacts else None),
         isOverdue=p.lead_overdue(lead),
         lastContactedDate=p.last_contacted(lead),
