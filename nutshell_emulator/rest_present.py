@@ -52,6 +52,7 @@ from nutshell_emulator.emails import email_to_rest
 from nutshell_emulator.rest_reference import render_audience, render_custom_field
 from nutshell_emulator.rest_relations import (
     CompetitorMap,
+    _Carried,
     _Index,
     competitor_map_id,
     competitor_maps,
@@ -115,6 +116,8 @@ class RestPresenter(_RecordRenderers, _ReferenceRenderers, _EventRenderers):
         self.app_url = f"{parts.scheme}://{parts.netloc}"
         self.instance_id = instance_id
         self.site_id = site_id
+        self._fixed_parts = {}
+        self._carried = _Carried()
         self._renderers: Mapping[type[Record], Callable[[Any, _Index], Wire]] = {
             Account: self._account,
             Contact: self._contact,

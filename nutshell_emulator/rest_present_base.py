@@ -10,10 +10,10 @@ import hashlib
 import json
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date, timezone
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 from nutshell_core.model import UNSET, Account, Contact, Lead, Record
-from nutshell_emulator.rest_relations import CompetitorMap, _Index, _Shared
+from nutshell_emulator.rest_relations import CompetitorMap, _Carried, _Index, _Shared
 from nutshell_emulator.rest_values import COMPETITOR_MAPS, Wire, _ref_id, _set, unix
 from nutshell_emulator.store import Store
 
@@ -28,6 +28,9 @@ _DATED: Final = frozenset({Lead})
 #: cycles, so the encoder need not look for them.
 _ENCODER: Final = json.JSONEncoder(ensure_ascii=False, check_circular=False)
 
+R = TypeVar("R", bound=Record)
+F = TypeVar("F")
+
 
 class _PresenterBase:
     """What every renderer shares: the public rendering entry points and the common pieces
@@ -41,6 +44,11 @@ class _PresenterBase:
     _renderers: Mapping[type[Record], Callable[[Any, _Index], Wire]]
     #: ``(store version, index)`` of the last index built (see :meth:`index`).
     _cached_index: tuple[int, _Index] | None = None
+    #: What each record's rendering reads from the stored record alone, by ``(entity, id)``,
+    #: beside the record it was worked out from (see :meth:`_fixed`).
+    _fixed_parts: dict[tuple[str, int], tuple[Record, Any]]
+    #: The relations an index may take over from the one before (see :class:`_Carried`).
+    _carried: _Carried
 
     # -- public ----------------------------------------------------------------------------------
 
@@ -60,12 +68,17 @@ class _PresenterBase:
             cached = self._cached_index
             if cached is not None and cached[0] == version:
                 return cached[1]
-            index = _Index(self.store)
+            index = _Index(self.store, self._carried)
             self._cached_index = (version, index)
             return index
 
     def record(self, record: Record | CompetitorMap, index: _Index | None = None) -> Wire:
-        """One record in its REST shape."""
+        """One record in its REST shape.
+
+        The answer's top-level dict and its ``links`` are its own: a caller may set keys in
+        them. Values nested deeper (lists of ids, money, contact points) may be shared with
+        other renderings of the same stored record (:meth:`_fixed`): never change them.
+        """
         index = index or self.index()
         with self.store.lock:
             if isinstance(record, CompetitorMap):
@@ -150,6 +163,27 @@ class _PresenterBase:
         cls = type(record)
         assert isinstance(record.id, int)
         return f"{record.id}-{cls.rest_type}", cls.rest_type, record.id
+
+    def _fixed(self, record: R, build: Callable[[R], F]) -> F:
+        """``build(record)``, worked out once per stored record rather than once per store
+        version: what a renderer reads from the record alone (ids of its refs, its unix
+        times, its money...) is the same until a write stores a new record object.
+
+        Kept by ``(entity, id)`` (one ``build`` per entity) beside the record itself: an
+        entry serves only that very object, so a write, a delete or a snapshot load (each
+        stores a new object) is never answered from the old record's parts. ``build`` must
+        read nothing but the record and the presenter's fixed settings (its URLs and ids):
+        not the index, not the clock.
+        """
+        assert isinstance(record.id, int)
+        key = (record.entity, record.id)
+        entry = self._fixed_parts.get(key)
+        if entry is not None and entry[0] is record:
+            parts: F = entry[1]
+            return parts
+        parts = build(record)
+        self._fixed_parts[key] = (record, parts)
+        return parts
 
     def _avatar(self, rest_type: str, n: int, record: Record) -> str:
         # The recorded URLs carry a per-record token and the modified time; the token here is a

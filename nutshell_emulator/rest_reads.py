@@ -80,8 +80,10 @@ class _ReadHandlers(_FrontBase):
                 facets = self._account_type_facets(found)
         else:
             # No filter, search or sort reads the records off the page, which are those of
-            # the table in id order: only the page is rendered.
+            # the table in id order (or its reverse, for "-id"): only the page is rendered.
             count = len(records)
+            if params.sort == "id" and params.descending:
+                records = records[::-1]
             chosen = self._paged(call, params, records)
             page = [(r, self.present.shared(r, index, day)) for r in chosen]
         meta: dict[str, Any] = {
@@ -230,15 +232,20 @@ class _LazyNames(Mapping[str, str]):
 def _reads_every_record(params: ListParams, rest_type: str) -> bool:
     """Whether answering a list reads every record's rendering, not just the page's: to
     filter, search or sort (lists in :data:`_NAME_ORDER` and stages have an order of their
-    own), or to count account types."""
-    return bool(
-        params.filters
-        or params.q is not None
-        or params.email is not None
-        or params.sort is not None
-        or rest_type in _NAME_ORDER
-        or rest_type in ("stages", "accounts")
-    )
+    own), or to count account types.
+
+    A sort by id is the table's own order (:meth:`Store.all` lists records in id order; ids
+    are unique), reversed for ``-id``; competitor maps sort by their lead's id instead.
+    """
+    if params.sort == "id" and rest_type not in (COMPETITOR_MAPS, "accounts"):
+        ordered = False
+    else:
+        ordered = (
+            params.sort is not None
+            or rest_type in _NAME_ORDER
+            or rest_type in ("stages", "accounts")
+        )
+    return bool(params.filters or params.q is not None or params.email is not None or ordered)
 
 
 def _as_record(item: Any) -> Record:

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import functools
 import math
+import operator
+from collections.abc import Callable, Sequence
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 
@@ -82,6 +84,35 @@ def find_competitor_map(store: Store, map_id: int) -> CompetitorMap | None:
 
 # -- the per-version index ----------------------------------------------------------------------
 
+R = TypeVar("R", bound=Record)
+V = TypeVar("V")
+
+
+class _Carried:
+    """Relations worked out for an earlier store version, each beside the records it was
+    worked out from, for a later index to take over while those records stay the same.
+
+    A write to a lead leaves the accounts, contacts and product maps as they were: the next
+    version's index then checks that each table still holds the very same record objects
+    (records are immutable; a write stores a new object) instead of scanning their links
+    again. The check reads the table, so it is never stale, whatever raised the version.
+    """
+
+    def __init__(self) -> None:
+        self._by_name: dict[str, tuple[Sequence[Record], Any]] = {}
+
+    def derive(self, name: str, records: list[R], build: Callable[[list[R]], V]) -> V:
+        """``build(records)``, or what it gave before for the same record objects."""
+        entry = self._by_name.get(name)
+        if entry is not None:
+            before, value = entry
+            if len(before) == len(records) and all(map(operator.is_, before, records)):
+                derived: V = value
+                return derived
+        derived = build(records)
+        self._by_name[name] = (records, derived)
+        return derived
+
 
 @attrs.define
 class _Shared:
@@ -98,41 +129,36 @@ class _Shared:
 
 class _Index:
     """Relations computed once per store version, not once per record (both sides of a
-    relation), and the records rendered from them."""
+    relation), and the records rendered from them. Given a :class:`_Carried`, the relations
+    are taken over from an earlier version while the records they read stay the same."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, carried: _Carried | None = None) -> None:
         self.store = store
+        #: Where relations of an earlier version are taken over from (none: all built here).
+        self._carried = carried
         #: Shared renderings by ``(entity, id)``, and by ``id()`` of their wire, so that the
         #: encoder can find a wire's text. They live as long as the index: one store version.
         self.rendered: dict[tuple[str, int], _Shared] = {}
         self.by_wire: dict[int, _Shared] = {}
 
+    def _derive(self, name: str, records: list[R], build: Callable[[list[R]], V]) -> V:
+        if self._carried is None:
+            return build(records)
+        return self._carried.derive(name, records, build)
+
+    # The relations below are shared by every index that takes them over: never change them.
+
     @functools.cached_property
     def contacts_of_account(self) -> dict[int, list[str]]:
-        out: dict[int, list[str]] = {}
-        for contact in self.store.all(Contact):
-            for ref in _set(contact.accounts) or ():
-                if isinstance(ref.id, int):
-                    out.setdefault(ref.id, []).append(f"{contact.id}-contacts")
-        return out
+        return self._derive("contacts_of_account", self.store.all(Contact), _contacts_of_account)
 
     @functools.cached_property
     def accounts_of_contact(self) -> dict[int, list[str]]:
-        out: dict[int, list[str]] = {}
-        for account in self.store.all(Account):
-            for ref in _set(account.contacts) or ():
-                if isinstance(ref.id, int):
-                    out.setdefault(ref.id, []).append(f"{account.id}-accounts")
-        return out
+        return self._derive("accounts_of_contact", self.store.all(Account), _accounts_of_contact)
 
     @functools.cached_property
     def maps_of_lead(self) -> dict[int, list[ProductMap]]:
-        out: dict[int, list[ProductMap]] = {}
-        for item in self.store.all(ProductMap):
-            lead = _set(item.lead)
-            if isinstance(lead, Ref) and isinstance(lead.id, int):
-                out.setdefault(lead.id, []).append(item)
-        return out
+        return self._derive("maps_of_lead", self.store.all(ProductMap), _maps_of_lead)
 
     @functools.cached_property
     def creators(self) -> dict[tuple[str, int], Ref]:
@@ -180,3 +206,30 @@ class _Index:
         if cls is None:
             return None
         return self.store.find(cls, ref.id) or self.store.trashed(cls, ref.id)
+
+
+def _contacts_of_account(contacts: list[Contact]) -> dict[int, list[str]]:
+    out: dict[int, list[str]] = {}
+    for contact in contacts:
+        for ref in _set(contact.accounts) or ():
+            if isinstance(ref.id, int):
+                out.setdefault(ref.id, []).append(f"{contact.id}-contacts")
+    return out
+
+
+def _accounts_of_contact(accounts: list[Account]) -> dict[int, list[str]]:
+    out: dict[int, list[str]] = {}
+    for account in accounts:
+        for ref in _set(account.contacts) or ():
+            if isinstance(ref.id, int):
+                out.setdefault(ref.id, []).append(f"{account.id}-accounts")
+    return out
+
+
+def _maps_of_lead(maps: list[ProductMap]) -> dict[int, list[ProductMap]]:
+    out: dict[int, list[ProductMap]] = {}
+    for item in maps:
+        lead = _set(item.lead)
+        if isinstance(lead, Ref) and isinstance(lead.id, int):
+            out.setdefault(lead.id, []).append(item)
+    return out

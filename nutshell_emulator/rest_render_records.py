@@ -7,6 +7,8 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
+import attrs
+
 from nutshell_core.model import (
     Account,
     Activity,
@@ -33,9 +35,9 @@ from nutshell_emulator.rest_values import (
     _slug,
     _unique,
     contact_points,
-    day_time_object,
     money,
     rest_type_for,
+    stamp_time_object,
     unix,
 )
 from nutshell_rpc.shapes import lead_accounts
@@ -47,6 +49,10 @@ class _RecordRenderers(_PresenterBase):
     # -- people and companies --------------------------------------------------------------------
 
     def _account(self, account: Account, index: _Index) -> Wire:
+        parts = self._fixed(account, self._account_parts)
+        return parts.render(index.contacts_of_account.get(parts.n))
+
+    def _account_parts(self, account: Account) -> _PartyParts:
         wire_id, rest_type, n = self._head(account)
         name = _set(account.name)
         out: Wire = {
@@ -65,9 +71,10 @@ class _RecordRenderers(_PresenterBase):
         if _set(account.deleted_time) is not None:
             out["deletedTime"] = unix(account.deleted_time)
         self._custom(account, out)
-        contacts = _unique(_ref_ids(account.contacts) + index.contacts_of_account.get(n, []))
-        out["links"] = {
-            "creator": self._creator(account, index),
+        listed = _ref_ids(account.contacts)
+        links: Wire = {
+            # Every record of these three classes has a creator attribute (see _creator).
+            "creator": _ref_id(account.creator),
             "owner": _ref_id(account.owner),
             "territory": _ref_id(account.territory),
             "tags": _ref_ids(account.tags),
@@ -75,13 +82,17 @@ class _RecordRenderers(_PresenterBase):
             "relatedFiles": [],
             "followup": None,
             "recurringTask": None,
-            "contacts": contacts,
+            "contacts": _unique(listed),
             "accountType": _ref_id(account.account_type),
             "industry": _ref_id(account.industry),
         }
-        return out
+        return _PartyParts(n, out, links, "contacts", listed)
 
     def _contact(self, contact: Contact, index: _Index) -> Wire:
+        parts = self._fixed(contact, self._contact_parts)
+        return parts.render(index.accounts_of_contact.get(parts.n))
+
+    def _contact_parts(self, contact: Contact) -> _PartyParts:
         wire_id, rest_type, n = self._head(contact)
         first, last = _set(contact.first_name), _set(contact.last_name)
         name = _set(contact.name) or " ".join(p for p in (first, last) if p) or None
@@ -103,11 +114,11 @@ class _RecordRenderers(_PresenterBase):
         if _set(contact.deleted_time) is not None:
             out["deletedTime"] = unix(contact.deleted_time)
         self._custom(contact, out)
-        accounts = _unique(_ref_ids(contact.accounts) + index.accounts_of_contact.get(n, []))
-        out["links"] = {
-            "accounts": accounts,
+        listed = _ref_ids(contact.accounts)
+        links: Wire = {
+            "accounts": _unique(listed),
             "emAudiences": [],
-            "creator": self._creator(contact, index),
+            "creator": _ref_id(contact.creator),
             "owner": _ref_id(contact.owner),
             "territory": _ref_id(contact.territory),
             "tags": _ref_ids(contact.tags),
@@ -116,59 +127,77 @@ class _RecordRenderers(_PresenterBase):
             "followup": None,
             "recurringTask": None,
         }
-        return out
+        return _PartyParts(n, out, links, "accounts", listed)
 
     # -- leads -----------------------------------------------------------------------------------
 
     def _lead(self, lead: Lead, index: _Index) -> Wire:
-        wire_id, rest_type, n = self._head(lead)
+        parts = self._fixed(lead, self._lead_parts)
         today = self.today()
-        stage_id, pipeline_id = _ref_number(lead.stage), _ref_number(lead.stageset)
-        stage = index.stages.get(stage_id) if stage_id is not None else None
+        stage = index.stages.get(parts.stage_id) if parts.stage_id is not None else None
         position = _set(stage.position) if stage is not None else None
         position = position if isinstance(position, int) else 0
+        pipeline_id = parts.pipeline_id
         stage_count = index.stage_counts.get(pipeline_id, 0) if pipeline_id is not None else 0
+        deleted, created, closed, due, contacted = [
+            stamp_time_object(stamp, today) for stamp in parts.stamps
+        ]
+        out = parts.wire.copy()  # a copy keeps the key order: the keys below are set in place
+        out["deletedTime"] = deleted
+        out["createdTime"] = created
+        out["closedTime"] = closed
+        out["dueTime"] = due
+        # Nutshell shows the same moment twice (recording); the model has only the due time.
+        out["anticipatedClosedTime"] = due
+        out["lastContactedTime"] = contacted
+        out["pieState"] = f"{position:02d}"
+        out["avatarUrl"] = f"{parts.avatar}/{position}/{stage_count}/0"
+        links = parts.links.copy()
+        maps = index.maps_of_lead.get(parts.n)
+        if maps:
+            mapped = [i for i in (_ref_id(m.product) for m in maps) if i]
+            links["products"] = _unique(parts.products + mapped)
+            links["productMaps"] = [f"{m.id}-productMaps" for m in maps]
+        out["links"] = links
+        return out
+
+    def _lead_parts(self, lead: Lead) -> _LeadParts:
+        wire_id, rest_type, n = self._head(lead)
         status = _set(lead.status)
         status = status if isinstance(status, LeadStatus) else LeadStatus.OPEN
         owner = _set(lead.owner)
         number = _set(lead.number)
-        maps = index.maps_of_lead.get(n, [])
-        products = _unique(
-            _ref_ids(lead.products) + [i for i in (_ref_id(m.product) for m in maps) if i]
-        )
+        products = _ref_ids(lead.products)
         competitors = [r for r in _set(lead.competitors) or () if isinstance(r.id, int)]
-        due = day_time_object(lead.due_time, today)
         out: Wire = {
             "id": wire_id,
             "type": rest_type,
             "isCurrentUserWatching": False,
-            "deletedTime": day_time_object(lead.deleted_time, today),
+            "deletedTime": None,  # the times, pie state and avatar: set by _lead
             "name": _set(lead.name),
             "value": money(lead.value) or money(Money(amount=Decimal(0))),
             "number": number,
             "description": _set(lead.description),
-            "createdTime": day_time_object(lead.created_time, today),
-            "closedTime": day_time_object(lead.closed_time, today),
-            "dueTime": due,
-            # Nutshell shows the same moment twice (recording); the model has only the due time.
-            "anticipatedClosedTime": due,
+            "createdTime": None,
+            "closedTime": None,
+            "dueTime": None,
+            "anticipatedClosedTime": None,
             "ownerType": rest_type_for(owner.entity) if isinstance(owner, Ref) else "users",
             "mcfxContactIds": [],
             "status": status.rest,
-            "lastContactedTime": day_time_object(lead.last_contacted_time, today),
-            "pieState": f"{position:02d}",
+            "lastContactedTime": None,
+            "pieState": None,
             "isOverdue": bool(_set(lead.is_overdue)),
             "overdueTime": None,
             "href": self.href(rest_type, wire_id),
             "confidence": _set(lead.confidence) or 0,
             "priority": _set(lead.priority) or 0,
             **self._html(f"/lead/{number if number is not None else n}"),
-            "avatarUrl": (
-                f"{self.app_url}/avatar/leads/v1/{int(status.is_closed)}/{position}/{stage_count}/0"
-            ),
+            "avatarUrl": None,
             "initials": None,
         }
         self._custom(lead, out)
+        out["links"] = None
         links: Wire = {
             # The primary account first: REST has no other way to say which one it is.
             "accounts": _unique(_ref_ids(lead_accounts(lead))),
@@ -182,9 +211,10 @@ class _RecordRenderers(_PresenterBase):
             "destinations": [],
             "stage": _ref_id(lead.stage),
             "stageset": _ref_id(lead.stageset),
-            "creator": self._creator(lead, index),
-            "products": products,
-            "productMaps": [f"{m.id}-productMaps" for m in maps],
+            "creator": _ref_id(lead.creator),
+            # Without product maps (the index's), the lead's own products; see _lead.
+            "products": _unique(products),
+            "productMaps": [],
             "competitors": _ref_ids(competitors),
             "competitorMaps": [
                 f"{CompetitorMap(lead, r).id}-{COMPETITOR_MAPS}" for r in competitors
@@ -194,8 +224,25 @@ class _RecordRenderers(_PresenterBase):
         }
         if _set(lead.market) is not None:
             links["market"] = _ref_id(lead.market)
-        out["links"] = links
-        return out
+        return _LeadParts(
+            n=n,
+            wire=out,
+            links=links,
+            stamps=tuple(
+                unix(moment)
+                for moment in (
+                    lead.deleted_time,
+                    lead.created_time,
+                    lead.closed_time,
+                    lead.due_time,
+                    lead.last_contacted_time,
+                )
+            ),
+            stage_id=_ref_number(lead.stage),
+            pipeline_id=_ref_number(lead.stageset),
+            products=products,
+            avatar=f"{self.app_url}/avatar/leads/v1/{int(status.is_closed)}",
+        )
 
     # -- activities, notes, tasks ----------------------------------------------------------------
 
@@ -302,3 +349,48 @@ class _RecordRenderers(_PresenterBase):
                 "relatedEntity": _ref_id(task.related),
             },
         }
+
+
+# -- what a rendering reads from the stored record alone ----------------------------------------
+
+
+@attrs.frozen
+class _PartyParts:
+    """A person's or company's rendering but for the half of its relation that the other
+    side's records list (the index's), worked out once per stored record."""
+
+    n: int
+    #: The rendering, every key in place; ``links`` is added by :meth:`render`.
+    wire: Wire
+    links: Wire
+    #: The links member the other side adds to (``accounts`` of a contact).
+    member: str
+    #: That member's ids as the record itself lists them.
+    listed: list[str]
+
+    def render(self, added: list[str] | None) -> Wire:
+        """The rendering, with the ids the other side's records ``added`` (the index's)."""
+        out = self.wire.copy()
+        links = self.links.copy()
+        if added:
+            links[self.member] = _unique(self.listed + added)
+        out["links"] = links
+        return out
+
+
+@attrs.frozen(kw_only=True)
+class _LeadParts:
+    """A lead's rendering but for what the day and the index decide (its time objects, pie
+    state, avatar, product maps), worked out once per stored lead."""
+
+    n: int
+    wire: Wire
+    links: Wire
+    #: Unix seconds of the deleted, created, closed, due and last contacted times.
+    stamps: tuple[int | None, ...]
+    stage_id: int | None
+    pipeline_id: int | None
+    #: The lead's own products (its product maps add theirs).
+    products: list[str]
+    #: The avatar URL up to the stage position.
+    avatar: str

@@ -77,7 +77,12 @@ def time_object(moment: Any, now: datetime) -> dict[str, Any] | None:
 def day_time_object(moment: Any, today: date) -> dict[str, Any] | None:
     """:func:`time_object` for a ``now`` on the UTC day ``today`` (a lead's five times share
     one day: it is worked out once)."""
-    stamp = unix(moment)
+    return stamp_time_object(unix(moment), today)
+
+
+def stamp_time_object(stamp: int | None, today: date) -> dict[str, Any] | None:
+    """:func:`day_time_object` of a time already in unix seconds (:func:`unix`): a record's
+    stamps do not change, its time objects change with the day."""
     if stamp is None:
         return None
     absolute, value = _day_texts(stamp, today)

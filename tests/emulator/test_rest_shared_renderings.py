@@ -9,6 +9,12 @@ cleared. The comparison is repeated after writes that change a record (PATCH a l
 change a record's relations but not the record (a new contact on an account, a product map
 on a lead, a stage moved), after a write through the store as the JSON-RPC front makes it,
 and after the day turns with no write at all ("Today" becomes "Yesterday").
+
+Some of what the front keeps outlives a store version: what a record's rendering reads from
+the stored record alone (kept beside that very record object) and the relations an index
+takes over from the one before (while the tables hold the same objects). Those are proven
+here too: reused after the version moves with nothing written, never served after a write,
+a delete or a snapshot load replaces a record, and never holding a day's relative times.
 """
 
 from __future__ import annotations
@@ -21,8 +27,8 @@ from typing import Any
 
 import pytest
 
-from nutshell_core.model import Lead, Money, Product, ProductMap, Ref, Stage
-from nutshell_emulator import DEFAULT_API_KEY, DEFAULT_EMAIL, Emulator, rest_values
+from nutshell_core.model import Account, Contact, Lead, Money, Product, ProductMap, Ref, Stage
+from nutshell_emulator import DEFAULT_API_KEY, DEFAULT_EMAIL, Emulator, rest_reads, rest_values
 from nutshell_emulator import rest_present_base as present_base
 from nutshell_emulator.http import HttpReply, HttpRequest
 from nutshell_emulator.rest_front import RestFront
@@ -47,11 +53,15 @@ class Clock:
 
 
 class Uncached(RestPresenter):
-    """A presenter that keeps nothing: a fresh index for every record, every record rendered
-    afresh, bodies encoded by ``json.dumps`` as a whole."""
+    """A presenter that keeps nothing: a fresh index for every record (no relation taken
+    over), every record rendered afresh from scratch, bodies encoded by ``json.dumps`` as a
+    whole."""
 
     def index(self) -> _Index:
         return _Index(self.store)
+
+    def _fixed(self, record: Any, build: Any) -> Any:
+        return build(record)
 
     def shared(self, record: Any, index: _Index, day: date) -> dict[str, Any]:
         return self.record(record, self.index())
@@ -110,6 +120,9 @@ def paths(front: RestFront) -> list[str]:
         "/leads?page[limit]=20&page[page]=1",
         "/leads?page[limit]=20&sort=-name",
         "/leads?q=deal",
+        "/leads?page[limit]=100&sort=id",
+        "/leads?page[limit]=20&page[page]=1&sort=-id",
+        "/contacts?page[limit]=30&sort=id",
         "/contacts",
         "/contacts?page[limit]=20&page[page]=2",
         "/accounts",
@@ -252,3 +265,157 @@ def test_records_not_shared_are_rendered_afresh(seeded: tuple[Emulator, Clock]) 
     # Another day: the lead's relative times are rendered again, for that day.
     assert front.present.shared(lead, index, day + timedelta(days=1)) is not shared
     assert clock.now.date() == day
+
+
+# -- what outlives a store version ----------------------------------------------------------------
+
+
+def fixed_entry(front: RestFront, entity: str, number: int) -> tuple[Any, Any]:
+    """The presenter's ``(record, parts)`` kept for one record."""
+    return front.present._fixed_parts[(entity, number)]
+
+
+def test_fixed_parts_outlive_versions_but_not_the_records(seeded: tuple[Emulator, Clock]) -> None:
+    emulator, clock = seeded
+    store = emulator.store
+    cached = emulator.rest_front(BASE)
+    reference = RestFront(store, base_url=BASE)
+    reference.present = Uncached(store, base_url=BASE)
+    assert_same_answers(cached, reference)
+    leads, contacts = ids(reference, "leads"), ids(reference, "contacts")
+    lead_id, contact_id = lead_number(leads[0]), lead_number(contacts[0])
+    lead_entry = fixed_entry(cached, "Lead", lead_id)
+    contact_entry = fixed_entry(cached, "Contact", contact_id)
+    assert lead_entry[0] is store.get(Lead, lead_id)
+
+    # Nothing written: a new version takes the parts over as they are.
+    store.invalidate_caches()
+    assert_same_answers(cached, reference)
+    assert fixed_entry(cached, "Lead", lead_id) is lead_entry
+    assert fixed_entry(cached, "Contact", contact_id) is contact_entry
+
+    # A write stores a new record object: its parts are worked out again, and shown.
+    clock.now += timedelta(minutes=1)
+    store.update(Lead, lead_id, {"name": "Written after", "confidence": 55})
+    store.update(Contact, contact_id, {"job_title": "Chief Tester"})
+    bodies = assert_same_answers(cached, reference)
+    assert fixed_entry(cached, "Lead", lead_id)[0] is store.get(Lead, lead_id)
+    assert fixed_entry(cached, "Lead", lead_id) is not lead_entry
+    assert b"Written after" in bodies[f"/leads/{leads[0]}"]
+    assert b"Chief Tester" in bodies[f"/contacts/{contacts[0]}"]
+
+    # A delete and a restore store new objects too.
+    store.delete(Contact, contact_id)
+    assert_same_answers(cached, reference)
+    store.undelete(Contact, contact_id)
+    assert_same_answers(cached, reference)
+
+    # A snapshot load brings back older objects: never the newer parts kept beside them.
+    saved = store.state()
+    store.update(Lead, lead_id, {"name": "Changed before the load"})
+    assert_same_answers(cached, reference)
+    store.load_state(saved)
+    bodies = assert_same_answers(cached, reference)
+    assert b"Changed before the load" not in bodies[f"/leads/{leads[0]}"]
+    assert b"Written after" in bodies[f"/leads/{leads[0]}"]
+
+
+def test_fixed_parts_hold_no_relative_day(seeded: tuple[Emulator, Clock]) -> None:
+    emulator, clock = seeded
+    store = emulator.store
+    cached = emulator.rest_front(BASE)
+    reference = RestFront(store, base_url=BASE)
+    reference.present = Uncached(store, base_url=BASE)
+    before = assert_same_answers(cached, reference)
+    entries = dict(cached.present._fixed_parts)
+    # The day turns and the caches of the version are emptied: only the kept parts remain.
+    clock.now += timedelta(days=1)
+    store.invalidate_caches()
+    after = assert_same_answers(cached, reference)
+    page = "/leads?page[limit]=100"
+    assert after[page] != before[page]
+    assert b"Today" in before[page] or b"Yesterday" in before[page]
+    kept = cached.present._fixed_parts
+    assert all(kept[key] is entry for key, entry in entries.items())
+
+
+def test_relations_are_taken_over_only_while_their_tables_stay(
+    seeded: tuple[Emulator, Clock],
+) -> None:
+    emulator, _ = seeded
+    store = emulator.store
+    cached = emulator.rest_front(BASE)
+    reference = RestFront(store, base_url=BASE)
+    reference.present = Uncached(store, base_url=BASE)
+    present = cached.present
+    first = present.index()
+    accounts_of_contact, maps_of_lead = first.accounts_of_contact, first.maps_of_lead
+    contacts_of_account = first.contacts_of_account
+
+    store.invalidate_caches()
+    second = present.index()
+    assert second is not first
+    assert second.accounts_of_contact is accounts_of_contact
+    assert second.maps_of_lead is maps_of_lead
+
+    # A write to a lead leaves the accounts and the product maps as they were.
+    lead = store.all(Lead)[0]
+    assert isinstance(lead.id, int)
+    store.update(Lead, lead.id, {"description": "a lead write"})
+    assert present.index().accounts_of_contact is accounts_of_contact
+
+    # An account listing one more contact: the contact's accounts are gathered again.
+    account = next(a for a in store.all(Account) if isinstance(a.id, int))
+    existing = account.contacts if isinstance(account.contacts, tuple) else ()
+    contact = next(c for c in store.all(Contact) if c.id not in {r.id for r in existing})
+    assert isinstance(account.id, int) and isinstance(contact.id, int)
+    refs = (*existing, contact.ref())
+    store.update(Account, account.id, {"contacts": refs})
+    third = present.index()
+    assert third.accounts_of_contact is not accounts_of_contact
+    assert f"{account.id}-accounts" in third.accounts_of_contact[contact.id]
+    # The other relations are rebuilt only when what they read changed.
+    assert third.contacts_of_account is contacts_of_account
+
+    # A new product map on the lead: the lead's product maps are gathered again.
+    product = store.insert(Product(name="Gadget"))
+    store.insert(ProductMap(name="Gadget", product=product.ref(), lead=lead.ref(), quantity=2.0))
+    fourth = present.index()
+    assert fourth.maps_of_lead is not maps_of_lead
+    bodies = assert_same_answers(cached, reference)
+    shown = json.loads(bodies[f"/leads/{lead.id}-leads"])["leads"][0]
+    assert f"{product.id}-products" in shown["links"]["products"]
+    shown_contact = json.loads(answer(cached, f"/contacts/{contact.id}-contacts").body)
+    assert f"{account.id}-accounts" in shown_contact["contacts"][0]["links"]["accounts"]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/leads?page[limit]=100&sort=id",
+        "/leads?page[limit]=7&page[page]=3&sort=id",
+        "/leads?page[limit]=7&page[page]=3&sort=-id",
+        "/leads?page[limit]=50&page[page]=9&sort=-id",
+        "/contacts?page[limit]=25&page[page]=1&sort=id",
+        "/contacts?sort=-id",
+        "/stages?sort=-id",
+        "/competitormaps?sort=id",
+        "/accounts?sort=-id",
+    ],
+)
+def test_pages_sorted_by_id_render_only_the_page_and_match_a_full_sort(
+    seeded: tuple[Emulator, Clock], monkeypatch: pytest.MonkeyPatch, path: str
+) -> None:
+    emulator, _ = seeded
+    front = emulator.rest_front(BASE)
+    paged = answer(front, path)
+    assert paged.status == 200
+    # The same page the way every other sort is answered: every record rendered and sorted.
+    monkeypatch.setattr(rest_reads, "_reads_every_record", lambda params, rest_type: True)
+    emulator.store.invalidate_caches()
+    full = answer(front, path)
+    assert (paged.status, paged.headers, paged.body) == (full.status, full.headers, full.body)
+    key = path.partition("?")[0].strip("/")
+    listed = json.loads(paged.body)
+    items = listed["competitorMaps" if key == "competitormaps" else key]
+    assert items or "page[page]=9" in path  # a page past the end is empty, with the totals
