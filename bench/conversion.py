@@ -17,6 +17,9 @@ from __future__ import annotations
 import copy
 import json
 import re
+import statistics
+import subprocess
+import sys
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -145,6 +148,9 @@ def _wire(
     to_model = median_seconds(lambda: [load(lead) for lead in leads], repeat)
     to_wire = median_seconds(lambda: [dump(record) for record in parsed], repeat)
     figures = [_context(wire, f"json.loads ({count:,} leads)", count, loads, loads)]
+    # Each side is timed with its own records alive, not the other's too (every garbage
+    # collection walks whatever is alive).
+    parsed.clear()
     target = None
     py_parse = py_dump = None
     if adapter is not None:
@@ -158,6 +164,51 @@ def _wire(
         figures.append(_context(wire, "pydantic v2 parse (the target)", count, py_parse, loads))
         figures.append(_context(wire, "pydantic v2 dump (context)", count, py_dump, loads))
     return figures
+
+
+def _own_process(who: str, count: int, repeat: int, *, distinct: bool) -> float | None:
+    """Leads/s of one contender in a process of its own (see :mod:`bench._convert_once`)."""
+    command = [sys.executable, "-m", "bench._convert_once", who, str(count), str(repeat)]
+    done = subprocess.run(
+        [*command, "distinct"] if distinct else command,
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=Path(__file__).resolve().parents[1],
+        timeout=300,
+    )
+    return float(done.stdout) if done.returncode == 0 and done.stdout.strip() else None
+
+
+def _processes(settings: Settings, *, distinct: bool) -> list[Figure]:
+    """Legacy wire -> model against pydantic's parse, each in processes of its own, in
+    alternating pairs; the median of each side's runs."""
+    pairs = 1 if settings.quick else 3
+    ours: list[float] = []
+    theirs: list[float] = []
+    for _ in range(pairs):
+        for who, rates in (("project", ours), ("pydantic", theirs)):
+            rate = _own_process(who, settings.leads, 3, distinct=distinct)
+            if rate is not None:
+                rates.append(rate)
+    if not ours:
+        return []
+    rate = statistics.median(ours)
+    wire = "legacy, distinct times" if distinct else "legacy"
+    target = statistics.median(theirs) if theirs else None
+    return [
+        Figure(
+            section=SECTION,
+            name=f"{wire}: wire -> model, own processes ({pairs} pairs)",
+            value=rate,
+            unit="records/s",
+            shown=f"{rate:,.0f} rec/s",
+            ratio=None if target is None else rate / target,
+            ratio_shown="" if target is None else f"{rate / target:.2f}x pydantic {target:,.0f}/s",
+            target="pydantic not installed" if target is None else ">= pydantic parse",
+            status="" if target is None else verdict(rate >= target),
+        )
+    ]
 
 
 def run(settings: Settings) -> list[Figure]:
@@ -183,4 +234,6 @@ def run(settings: Settings) -> list[Figure]:
         None if models is None else models.REST_LEADS,
         models,
     )
+    for distinct in (False, True):
+        figures += _processes(settings, distinct=distinct)
     return figures
