@@ -49,7 +49,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from nutshell_core.model import (
     UNSET,
@@ -81,7 +81,6 @@ from nutshell_rpc.shapes_common import (
     _id,
     _refs,
     _rpc_type,
-    _same,
     account_contacts,
     account_leads,
     activity_status,
@@ -105,6 +104,8 @@ from nutshell_rpc.shapes_leads import STUB_LAYOUTS as _LEAD_STUB
 from nutshell_rpc.shapes_named import FULL_LAYOUTS as _NAMED_FULL
 from nutshell_rpc.shapes_named import STUB_LAYOUTS as _NAMED_STUB
 from nutshell_rpc.shapes_named import _named_full, _named_stub
+
+_T = TypeVar("_T")
 
 __all__ = [
     "SOURCE_DEPENDENT_FIELDS",
@@ -188,7 +189,8 @@ class Presenter:
         # The rev a record without one is shown with. A stub reads a handful of fields, so it
         # takes the rev as a value instead of a revised copy of the whole record.
         self._rev_of = rev_of
-        self._counted: tuple[Sequence[Stage], dict[Any, int]] | None = None
+        # What _kept worked out, by (class, build): (source version, list, value).
+        self._derived: dict[Any, tuple[int | None, object, object]] = {}
 
     @property
     def source(self) -> RecordSource:
@@ -330,19 +332,38 @@ class Presenter:
         position = stage.position if isinstance(stage.position, int) else 1
         return round(100 * (position - 1) / count) if count else 0
 
+    def _kept(self, cls: type[R], build: Callable[[Sequence[R]], _T]) -> _T:
+        """``build`` of every ``cls`` record of the source, worked out once while the source
+        stays the same: a source with a ``version`` (the emulator's store) is asked for the
+        list again only when its version changes; another source (a bridge view) while it
+        hands out the same list object (held here, so that its identity stays its own).
+
+        Derived fields of a list of records (each lead's next step, last contact, pipeline
+        position) would otherwise scan every activity, task or stage once per record.
+        """
+        key = (cls, build)
+        kept = self._derived.get(key)
+        version = getattr(self._source, "version", None)
+        if isinstance(version, int):
+            if kept is not None and kept[0] == version:
+                return cast(_T, kept[2])
+            value = build(self._source.all(cls))
+            self._derived[key] = (version, None, value)
+            return value
+        listed = self._source.all(cls)
+        if kept is not None and kept[1] is listed:
+            return cast(_T, kept[2])
+        value = build(listed)
+        self._derived[key] = (None, listed, value)
+        return value
+
     def _stage_counts(self) -> dict[Any, int]:
-        """Stages per pipeline id, counted once per list of stages the source hands out (a
-        source that keeps its list, as a rendering's view does, is counted once)."""
-        stages = self._source.all(Stage)
-        kept = self._counted
-        if kept is not None and kept[0] is stages:
-            return kept[1]
-        counts: dict[Any, int] = {}
-        for stage in stages:
-            if isinstance(stage.stageset, Ref):
-                counts[stage.stageset.id] = counts.get(stage.stageset.id, 0) + 1
-        self._counted = (stages, counts)  # the list is held, so its identity stays its own
-        return counts
+        """Stages per pipeline id."""
+        return self._kept(Stage, _stage_counts)
+
+    def lead_activities(self, lead_id: int) -> Sequence[Activity]:
+        """Activities linked to a lead (as :func:`lead_activities`, from an index)."""
+        return self._kept(Activity, _activities_by_lead).get(lead_id, ())
 
     def lead_overdue(self, lead: Lead) -> bool:
         """Open and past its due time (or flagged overdue by whoever wrote it)."""
@@ -356,16 +377,14 @@ class Presenter:
         now = self.now()
         times = [
             a.start_time
-            for a in lead_activities(self._source, _id(lead.id))
+            for a in self.lead_activities(_id(lead.id))
             if isinstance(a.start_time, datetime)
             and activity_status(a, now) in (ActivityStatus.SCHEDULED, ActivityStatus.OVERDUE)
         ]
         times += [
             t.due_time
-            for t in self._source.all(Task)
-            if _same(t.related, lead)
-            and isinstance(t.due_time, datetime)
-            and not isinstance(t.completed_time, datetime)
+            for t in self._kept(Task, _open_tasks_by_parent).get((lead.entity, lead.id), ())
+            if isinstance(t.due_time, datetime)
         ]
         return min(times, default=None)
 
@@ -373,18 +392,53 @@ class Presenter:
         """The stored time, else the latest logged activity with the record in it."""
         if isinstance(record.last_contacted_time, datetime):
             return value_to_rpc(record.last_contacted_time)
-        times = [
-            a.start_time
-            for a in self._source.all(Activity)
-            if a.status is ActivityStatus.LOGGED
-            and isinstance(a.start_time, datetime)
-            and (
-                any(_same(r, record) for r in _refs(a.participants))
-                or any(_same(r, record) for r in _refs(a.leads))
-            )
-        ]
-        latest = max(times, default=None)
+        latest = self._kept(Activity, _last_logged).get((record.entity, record.id))
         return value_to_rpc(latest) if latest is not None else None
+
+
+# -- indexes of a source's records (built by Presenter._kept) -----------------------------------
+
+
+def _stage_counts(stages: Sequence[Stage]) -> dict[Any, int]:
+    counts: dict[Any, int] = {}
+    for stage in stages:
+        if isinstance(stage.stageset, Ref):
+            counts[stage.stageset.id] = counts.get(stage.stageset.id, 0) + 1
+    return counts
+
+
+def _activities_by_lead(activities: Sequence[Activity]) -> dict[Any, list[Activity]]:
+    """Each lead id's activities, in the source's order (an activity once per lead)."""
+    found: dict[Any, list[Activity]] = {}
+    for activity in activities:
+        for lead_id in dict.fromkeys(r.id for r in _refs(activity.leads)):
+            found.setdefault(lead_id, []).append(activity)
+    return found
+
+
+def _open_tasks_by_parent(tasks: Sequence[Task]) -> dict[tuple[str, Any], list[Task]]:
+    """The tasks not completed, by the (entity, id) of the record they are related to."""
+    found: dict[tuple[str, Any], list[Task]] = {}
+    for task in tasks:
+        if isinstance(task.related, Ref) and not isinstance(task.completed_time, datetime):
+            found.setdefault((task.related.entity, task.related.id), []).append(task)
+    return found
+
+
+def _last_logged(activities: Sequence[Activity]) -> dict[tuple[str, Any], datetime]:
+    """The latest start of a logged activity each record (entity, id) is in, as a
+    participant or a lead."""
+    latest: dict[tuple[str, Any], datetime] = {}
+    for activity in activities:
+        start = activity.start_time
+        if activity.status is not ActivityStatus.LOGGED or not isinstance(start, datetime):
+            continue
+        for ref in (*_refs(activity.participants), *_refs(activity.leads)):
+            if isinstance(ref, Ref):
+                key = (ref.entity, ref.id)
+                if key not in latest or start > latest[key]:
+                    latest[key] = start
+    return latest
 
 
 #: Full layouts by class, gathered from the families' tables (a class none of them names

@@ -38,7 +38,6 @@ from nutshell_rpc.shapes_common import (
     _with,
     activity_status,
     lead_accounts,
-    lead_activities,
     product_lines,
 )
 
@@ -61,7 +60,7 @@ def _lead_full(p: Presenter, record: Record, base: dict[str, Any]) -> dict[str, 
     money = _money(value) if value is not None else None
     now = p.now()
     counts = {"0": 0, "1": 0, "2": 0, "-1": 0}
-    for activity in lead_activities(p.source, _id(lead.id)):
+    for activity in p.lead_activities(_id(lead.id)):
         counts[str(int(activity_status(activity, now)))] += 1
     out = p.head(base)
     out.update(
