@@ -97,7 +97,7 @@ def loads_response(body: bytes | str, *, max_depth: int = RESPONSE_MAX_DEPTH) ->
     if not text or text.isspace():
         raise JsonInputError("the body is empty")
     try:
-        value = json.loads(text, parse_constant=_refuse_constant)
+        value = _RESPONSE_DECODER.decode(text)
     except RecursionError:
         raise JsonInputError(f"JSON nested deeper than {max_depth} levels") from None
     except JsonInputError:
@@ -156,6 +156,12 @@ def _nesting_depth(body: bytes | str, text: str, limit: int) -> int:
 
 def _refuse_constant(name: str) -> NoReturn:
     raise JsonInputError(f"{name} is not valid JSON")
+
+
+# One decoder for every response, as json.loads keeps one for its defaults: a decoder made per
+# call (json.loads with parse_constant) is a reference cycle with its scanner, left for the
+# garbage collector, so memory grew with the number of responses read between collections.
+_RESPONSE_DECODER: Final = json.JSONDecoder(parse_constant=_refuse_constant)
 
 
 def _check(value: Any, max_depth: int) -> None:
