@@ -433,7 +433,11 @@ class FieldKit:
             if "name" in attrs.fields_dict(cls):
                 fields["name"] = ref.name
             kept = cast(dict[str, Any], self.conv.unstructure(cls(**fields)))
-            if version is None or any(type(v) in (dict, list) for v in kept.values()):
+            if (
+                version is None
+                or type(ref.id) is not int  # True == 1 == 1.0 would share one entry
+                or any(type(v) in (dict, list) for v in kept.values())
+            ):
                 return kept  # not kept: a converter that does not count changes, or nested
             if len(self._bare_stubs) >= _BARE_STUBS_SIZE:
                 self._bare_stubs.clear()

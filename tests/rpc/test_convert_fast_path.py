@@ -7,7 +7,7 @@ import contextlib
 import json
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import attrs
 import pytest
@@ -122,6 +122,13 @@ def test_a_bare_link_renders_as_its_class_stub_each_time_from_a_kept_copy() -> N
     first["assignee"]["name"] = "changed by the caller"
     assert conv.unstructure(lead) == conv.unstructure(Lead(**attrs.asdict(lead, recurse=False)))
     assert conv.unstructure(lead)["assignee"]["name"] == "Ann"
+    # Ids equal as numbers but not as JSON are not confused (True == 1 == 1.0 in Python).
+    odd = [cast(Any, True), cast(Any, 1.0), 1]
+    rendered = [
+        conv.unstructure(Lead(id=2, owner=Ref(entity="User", id=i, name="Ann")))["assignee"]["id"]
+        for i in odd
+    ]
+    assert [type(r) for r in rendered] == [bool, float, int]
     # A hook registered later applies to links rendered after it, kept copies or not.
     conv.register_unstructure_hook(User, lambda user: {"entityType": "Users", "id": user.id})
     assert conv.unstructure(lead)["assignee"] == {"entityType": "Users", "id": 5}
