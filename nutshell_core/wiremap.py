@@ -61,6 +61,7 @@ __all__ = [
 ]
 
 R = TypeVar("R", bound=Record)
+T = TypeVar("T")
 
 Loader = Callable[[Any], Mapping[str, Any]]
 Dumper = Callable[[Record], Any]
@@ -656,58 +657,48 @@ def _slot_setters(cls: type) -> list[tuple[str, Any, Any]] | None:
     return setters
 
 
-def _memo_maker() -> Callable[
-    [str, Mapping[str, Any], Mapping[str, Any], tuple[str, ...], Mapping[str, Any]], WireMemo
-]:
-    """``WireMemo(wire, extra, originals, order, loaded)`` stored slot by slot while its
-    ``__init__`` only stores its arguments (a memo per record read: the keyword call is half
-    its cost), else the class itself."""
-    names = ("wire", "extra", "originals", "order", "loaded")
+def positional_maker(cls: type[T], names: tuple[str, ...]) -> Callable[..., T]:
+    """A constructor of ``cls`` taking ``names`` positionally and storing them slot by slot,
+    when its ``__init__`` only stores exactly those arguments (a record read makes several such
+    objects: the keyword call through attrs is half their cost); else a keyword call of the
+    class itself, so a class that gains a validator or a hook is still built through them."""
+    fields = attrs.fields(cast(Any, cls))
     plain = (
-        tuple(f.name for f in attrs.fields(WireMemo)) == names
-        and all(f.validator is None and f.converter is None for f in attrs.fields(WireMemo))
+        tuple(f.name for f in fields) == names
+        and all(f.validator is None and f.converter is None for f in fields)
         and not any(
-            getattr(WireMemo, hook, None) is not None
+            getattr(cls, hook, None) is not None
             for hook in ("__attrs_pre_init__", "__attrs_post_init__", "__attrs_init__")
         )
-        and all(type(WireMemo.__dict__.get(name)) is MemberDescriptorType for name in names)
+        and all(
+            type(next((k.__dict__[n] for k in cls.__mro__ if n in k.__dict__), None))
+            is MemberDescriptorType
+            for n in names
+        )
     )
-    if not plain:
-
-        def build(
-            wire: str,
-            extra: Mapping[str, Any],
-            originals: Mapping[str, Any],
-            order: tuple[str, ...],
-            loaded: Mapping[str, Any],
-        ) -> WireMemo:
-            return WireMemo(wire=wire, extra=extra, originals=originals, order=order, loaded=loaded)
-
-        return build
-    new = object.__new__
-    set_wire, set_extra, set_originals, set_order, set_loaded = (
-        WireMemo.__dict__[name].__set__ for name in names
-    )
-
-    def store(
-        wire: str,
-        extra: Mapping[str, Any],
-        originals: Mapping[str, Any],
-        order: tuple[str, ...],
-        loaded: Mapping[str, Any],
-    ) -> WireMemo:
-        memo: WireMemo = new(WireMemo)
-        set_wire(memo, wire)
-        set_extra(memo, extra)
-        set_originals(memo, originals)
-        set_order(memo, order)
-        set_loaded(memo, loaded)
-        return memo
-
-    return store
+    params = ", ".join(names)
+    if plain:
+        setters = {
+            f"set_{n}": next(k.__dict__[n] for k in cls.__mro__ if n in k.__dict__).__set__
+            for n in names
+        }
+        body = "".join(f"    set_{n}(made, {n})\n" for n in names)
+        source = f"def make({params}):\n    made = new(cls)\n{body}    return made\n"
+        namespace: dict[str, Any] = {"new": object.__new__, "cls": cls, **setters}
+    else:
+        keywords = ", ".join(f"{n}={n}" for n in names)
+        source = f"def make({params}):\n    return cls({keywords})\n"
+        namespace = {"cls": cls}
+    exec(compile(source, f"<make {cls.__name__}>", "exec"), namespace)  # noqa: S102 - built here
+    make: Callable[..., T] = namespace["make"]
+    return make
 
 
-_new_memo: Final = _memo_maker()
+_new_memo: Final[
+    Callable[
+        [str, Mapping[str, Any], Mapping[str, Any], tuple[str, ...], Mapping[str, Any]], WireMemo
+    ]
+] = positional_maker(WireMemo, ("wire", "extra", "originals", "order", "loaded"))
 
 
 def codec(

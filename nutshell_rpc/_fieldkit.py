@@ -26,7 +26,7 @@ from nutshell_core.model import (
     entity_for_rpc_type,
     is_set,
 )
-from nutshell_core.wiremap import SLOW, Check, Field, identity
+from nutshell_core.wiremap import SLOW, Check, Field, identity, positional_maker
 from nutshell_rpc._codecs import (
     FIELD_TYPE_CODES,
     FIELD_TYPES,
@@ -131,6 +131,75 @@ def _tag_ref(name: str) -> Ref:
 #: The most bare stubs a FieldKit keeps (cleared when full; a stub is a few keys).
 _BARE_STUBS_SIZE = 4096
 
+#: The most embedded stubs a FieldKit keeps by their wire values (cleared when full).
+_STUBS_SIZE = 4096
+#: Stubs of one key (``creator``, ``contacts``) missed in a row before that key's stubs are
+#: read without keys (keying costs about a third of reading a stub), and the reads (counted
+#: on) until keys are tried again.
+_KEYED_MISSES = 32
+_UNKEYED_READS = 1024
+
+# the JSON kinds whose Python equality is JSON equality: 1 == 1.0 == True and 0.0 == -0.0 in
+# Python, while each is written differently (floats, and Decimals, are never keyed)
+_EXACT_KINDS: Final = frozenset({str, int, bool, type(None)})
+
+
+# positions of the lists and objects in a stub's values, by the types of its values (None for
+# types no key is made of); a page's stubs have a few such type rows
+_NESTED_AT: dict[tuple[type, ...], tuple[int, ...] | None] = {}
+
+
+def _nested_at(kinds: tuple[type, ...]) -> tuple[int, ...] | None:
+    found = _NESTED_AT.get(kinds, ())
+    if found != ():
+        return found
+    at: tuple[int, ...] | None = tuple(
+        i for i, kind in enumerate(kinds) if kind not in _EXACT_KINDS
+    )
+    if at is not None and any(kinds[i] not in (list, dict) for i in at):
+        at = None
+    if len(_NESTED_AT) >= _STUBS_SIZE:
+        _NESTED_AT.clear()
+    _NESTED_AT[kinds] = at
+    return at
+
+
+def stub_key(cls: type[Record], raw: dict[str, Any]) -> tuple[Any, ...] | None:
+    """A key that is equal for two embedded stubs exactly when they are the same JSON read
+    with the same default class: the same keys in the same order, the same values of the
+    same types, and at most one level of lists and objects of such values. None when ``raw``
+    holds anything else (a float, deeper nesting): such a stub is read every time.
+    """
+    values = tuple(raw.values())
+    kinds = tuple(map(type, values))
+    if _EXACT_KINDS.issuperset(kinds):
+        return (cls, tuple(raw), values, kinds)
+    nested = _nested_at(kinds)
+    if nested is None:
+        return None
+    flat = list(values)
+    for at in nested:
+        value = flat[at]
+        if type(value) is list:
+            inner = tuple(value)
+            inner_kinds = tuple(map(type, inner))
+            if not _EXACT_KINDS.issuperset(inner_kinds):
+                return None
+            flat[at] = (inner, inner_kinds)
+        else:  # the kinds tell an object (three parts) from a list (two)
+            inner = tuple(value.values())
+            inner_kinds = tuple(map(type, inner))
+            if not _EXACT_KINDS.issuperset(inner_kinds):
+                return None
+            flat[at] = (tuple(value), inner, inner_kinds)
+    return (cls, tuple(raw), tuple(flat), kinds)
+
+
+# a Ref per embedded stub, several per record read: built slot by slot
+_make_ref: Final[Callable[[str, Any, Any, Any, Record | None], Ref]] = positional_maker(
+    Ref, ("entity", "id", "name", "relationship", "record")
+)
+
 
 @attrs.frozen
 class FieldKit:
@@ -146,6 +215,12 @@ class FieldKit:
     )
     # the same for the stub readers, which look them up inline
     _ref_hooks: dict[Any, tuple[int | None, Any]] = attrs.field(
+        init=False, factory=dict, eq=False, repr=False
+    )
+    # embedded stubs read, by stub_key, with the hooks_version they were read at: a page of
+    # leads embeds the same users, pipelines, stages, markets and teams over and over, and
+    # the same JSON read as the same class is the same frozen record (and Ref)
+    _stubs: dict[tuple[Any, ...], tuple[int, Ref]] = attrs.field(
         init=False, factory=dict, eq=False, repr=False
     )
     # bare stubs by (class, id, name, hooks_version): a record links the same few users,
@@ -337,11 +412,21 @@ class FieldKit:
     def value(self, key: str, attr: str, cls: type[Any]) -> Field:
         """A value object (Money...) or null, via the converter."""
 
+        conv = self.conv
+        structure_hook = self.structure_hook
+        hooks = self._ref_hooks  # the stub readers' kept hooks, as fresh
+
         def read(value: Any) -> Any:
             if value is None:
                 return None
             if cls is Money and _money_is_exact(value):
-                return self.structure_hook(cls)(value, cls)
+                version = getattr(conv, "hooks_version", None)
+                found = hooks.get(cls)
+                if found is not None and found[0] == version is not None:
+                    return found[1](value, cls)
+                hook = structure_hook(cls)
+                hooks[cls] = (version, hook)
+                return hook(value, cls)
             return SLOW
 
         return Field(
@@ -444,26 +529,55 @@ class FieldKit:
             self._bare_stubs[key] = kept
         return dict(kept)
 
-    def _read_ref(self, default: type[Record]) -> Callable[[Any], Ref]:
+    def _read_ref(self, default: type[Record], *, single: bool = False) -> Callable[[Any], Any]:
         """:meth:`load_ref` for ``default``, with the common case written out: a dict of a
-        known type (or none), a text or null relationship. Anything else takes load_ref."""
+        known type (or none), a text or null relationship. Anything else takes load_ref.
+
+        ``single`` makes it the reader of one stub's key: null reads as None, and a Ref
+        without a record (a type the model lacks) as a Check of it. Stubs seen before (by
+        :func:`stub_key`, made with ``default``, which with the stub decides its class) are
+        given back as they were read.
+        """
         conv = self.conv
         load_ref = self.load_ref
         structure_hook = self.structure_hook
         hooks = self._ref_hooks
         by_type = _BY_RPC_TYPE
+        make_ref = _make_ref
+        stubs = self._stubs
+        # this key's stubs missed in a row (see _KEYED_MISSES); a race only miscounts
+        misses = [0]
+        key_of = stub_key
 
-        def read(raw: Any) -> Ref:
+        def slow(raw: Any) -> Any:
+            ref = load_ref(raw, default)
+            return Check(ref) if single and ref.record is None else ref
+
+        def read(raw: Any) -> Any:
             if type(raw) is not dict:
-                return load_ref(raw, default)
+                return None if single and raw is None else slow(raw)
+            version = getattr(conv, "hooks_version", None)
+            key = None
+            if version is not None:
+                streak = misses[0]
+                if streak < _KEYED_MISSES:
+                    key = key_of(default, raw)
+                    if key is not None:
+                        seen = stubs.get(key)
+                        if seen is not None and seen[0] == version:
+                            if streak:
+                                misses[0] = 0
+                            return seen[1]
+                        misses[0] = streak + 1
+                else:  # a key whose stubs keep differing is read without keys for a while
+                    misses[0] = 0 if streak >= _UNKEYED_READS else streak + 1
             rpc_type = raw.get("entityType", UNSET)
             cls = default if rpc_type is UNSET else by_type.get(rpc_type)
             relationship = raw.get("relationship", UNSET)
             if cls is None or not (
                 relationship is UNSET or relationship is None or type(relationship) is str
             ):
-                return load_ref(raw, default)
-            version = getattr(conv, "hooks_version", None)
+                return slow(raw)
             found = hooks.get(cls)
             if found is not None and found[0] == version is not None:
                 hook = found[1]
@@ -471,13 +585,14 @@ class FieldKit:
                 hook = structure_hook(cls)
                 hooks[cls] = (version, hook)
             record = hook(raw, cls)
-            return Ref(
-                entity=record.entity,
-                id=record.id,
-                name=getattr(record, "name", UNSET),
-                relationship=relationship,
-                record=record,
+            ref = make_ref(
+                record.entity, record.id, getattr(record, "name", UNSET), relationship, record
             )
+            if key is not None and version is not None:
+                if len(stubs) >= _STUBS_SIZE:
+                    stubs.clear()
+                stubs[key] = (version, ref)
+            return ref
 
         return read
 
@@ -487,22 +602,14 @@ class FieldKit:
         def load(value: Any) -> Mapping[str, Any]:
             return {attr: None if value is None else _at(f".{key}", self._ref_of(default), value)}
 
-        read_ref = self._read_ref(default)
-
-        def read(value: Any) -> Any:
-            # an embedded record renders back exactly (its own memo sees to it); a type the
-            # model lacks keeps only some keys, so its rendering is compared
-            if value is None:
-                return None
-            ref = read_ref(value)
-            return ref if ref.record is not None else Check(ref)
-
+        # an embedded record renders back exactly (its own memo sees to it); a type the
+        # model lacks keeps only some keys, so its rendering is compared
         return Field(
             key,
             load,
             lambda r: _set_or(getattr(r, attr), self.dump_ref),
             attr=attr,
-            read=read,
+            read=self._read_ref(default, single=True),
             write=_or_null(self.dump_ref),
         )
 

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from nutshell_core import wiremap
 from nutshell_core.errors import MalformedResponseError
-from nutshell_core.model import UNSET, Maybe, Record, Unset, WireMemo
+from nutshell_core.model import UNSET, Maybe, Record, Ref, Unset, WireMemo
 from nutshell_core.wiremap import SLOW, Check, Field, Kept, RecordMap
 
 
@@ -297,3 +297,20 @@ def test_a_memo_stored_slot_by_slot_is_the_memo_its_class_builds() -> None:
     stored = wiremap._new_memo(*parts)
     assert type(stored) is WireMemo and stored == built
     assert (stored.wire, stored.extra, stored.originals, stored.order, stored.loaded) == parts
+
+
+def test_positional_makers_build_what_the_class_builds_and_defer_to_a_validator() -> None:
+    make_ref = wiremap.positional_maker(Ref, ("entity", "id", "name", "relationship", "record"))
+    made = make_ref("User", 7, "Ann", None, None)
+    assert type(made) is Ref and made == Ref(entity="User", id=7, name="Ann", relationship=None)
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        made.id = 8  # type: ignore[misc]
+
+    @attrs.frozen
+    class Checked:
+        size: int = attrs.field(validator=attrs.validators.instance_of(int))
+
+    make_checked = wiremap.positional_maker(Checked, ("size",))
+    assert make_checked(3) == Checked(size=3)
+    with pytest.raises(TypeError):
+        make_checked("3")  # through the class, so its validator runs
