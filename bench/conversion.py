@@ -23,7 +23,7 @@ import sys
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import requests
 
@@ -166,11 +166,11 @@ def _wire(
     return figures
 
 
-def _own_process(who: str, count: int, repeat: int, *, distinct: bool) -> float | None:
+def _own_process(who: str, count: int, repeat: int, *, mode: str) -> float | None:
     """Leads/s of one contender in a process of its own (see :mod:`bench._convert_once`)."""
     command = [sys.executable, "-m", "bench._convert_once", who, str(count), str(repeat)]
     done = subprocess.run(
-        [*command, "distinct"] if distinct else command,
+        [*command, mode] if mode else command,
         capture_output=True,
         text=True,
         check=False,
@@ -180,7 +180,16 @@ def _own_process(who: str, count: int, repeat: int, *, distinct: bool) -> float 
     return float(done.stdout) if done.returncode == 0 and done.stdout.strip() else None
 
 
-def _processes(settings: Settings, *, distinct: bool) -> list[Figure]:
+#: What each own-process row converts: a list of leads at once (as read from one response),
+#: the same with every time distinct, and the recorded response over and over.
+_PROCESS_ROWS: Final = {
+    "": "legacy",
+    "distinct": "legacy, distinct times",
+    "again": "legacy, the recorded lead again and again",
+}
+
+
+def _processes(settings: Settings, *, mode: str) -> list[Figure]:
     """Legacy wire -> model against pydantic's parse, each in processes of its own, in
     alternating pairs; the median of each side's runs."""
     pairs = 1 if settings.quick else 3
@@ -188,13 +197,13 @@ def _processes(settings: Settings, *, distinct: bool) -> list[Figure]:
     theirs: list[float] = []
     for _ in range(pairs):
         for who, rates in (("project", ours), ("pydantic", theirs)):
-            rate = _own_process(who, settings.leads, 3, distinct=distinct)
+            rate = _own_process(who, settings.leads, 3, mode=mode)
             if rate is not None:
                 rates.append(rate)
     if not ours:
         return []
     rate = statistics.median(ours)
-    wire = "legacy, distinct times" if distinct else "legacy"
+    wire = _PROCESS_ROWS[mode]
     target = statistics.median(theirs) if theirs else None
     return [
         Figure(
@@ -234,6 +243,6 @@ def run(settings: Settings) -> list[Figure]:
         None if models is None else models.REST_LEADS,
         models,
     )
-    for distinct in (False, True):
-        figures += _processes(settings, distinct=distinct)
+    for mode in _PROCESS_ROWS:
+        figures += _processes(settings, mode=mode)
     return figures

@@ -36,6 +36,9 @@ def test_every_section_reports_figures_against_targets() -> None:
     assert any(n.startswith("getLead") for n in names)
     assert any("findLeads(limit=100)" in n for n in names)
     assert any("pydantic" in n for n in names)
+    # legacy conversion against pydantic in processes of their own: a page at once, every
+    # time distinct, and the recorded lead over and over
+    assert sum("own processes" in n for n in names) == 3
 
 
 def test_requests_cover_every_mapped_read() -> None:
