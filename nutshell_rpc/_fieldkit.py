@@ -118,6 +118,9 @@ _TAG_REFS: dict[str, Ref] = {}
 _TAG_REFS_SIZE: Final = 4096
 
 
+_ONLY_TEXT: Final = {str}
+
+
 def _tag_ref(name: str) -> Ref:
     ref = _TAG_REFS.get(name)
     if ref is None:
@@ -698,10 +701,16 @@ class FieldKit:
         def dump(record: Record) -> Any:
             return _set_or(getattr(record, "tags", UNSET), lambda refs: [r.name for r in refs])
 
+        tag_refs = _TAG_REFS
+
         def read(value: Any) -> Any:
-            if type(value) is list and all(type(v) is str for v in value):
-                return tuple(_tag_ref(v) for v in value)
-            return SLOW
+            if type(value) is not list:
+                return SLOW
+            if not value:
+                return ()
+            if set(map(type, value)) != _ONLY_TEXT:
+                return SLOW
+            return tuple([tag_refs.get(name) or _tag_ref(name) for name in value])
 
         return Field(
             key,
