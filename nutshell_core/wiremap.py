@@ -663,8 +663,16 @@ def positional_maker(cls: type[T], names: tuple[str, ...]) -> Callable[..., T]:
     objects: the keyword call through attrs is half their cost); else a keyword call of the
     class itself, so a class that gains a validator or a hook is still built through them."""
     fields = attrs.fields(cast(Any, cls))
+    init = cls.__dict__.get("__init__")
     plain = (
         tuple(f.name for f in fields) == names
+        # the class's own __init__, as attrs wrote it: not a subclass's, nor one by hand
+        and getattr(getattr(init, "__code__", None), "co_filename", "").startswith(
+            "<attrs generated"
+        )
+        and cls.__new__ is object.__new__
+        # a cached hash is a slot __init__ clears
+        and not any("_attrs_cached_hash" in getattr(k, "__slots__", ()) for k in cls.__mro__)
         and all(f.validator is None and f.converter is None for f in fields)
         and not any(
             getattr(cls, hook, None) is not None
@@ -686,7 +694,8 @@ def positional_maker(cls: type[T], names: tuple[str, ...]) -> Callable[..., T]:
         source = f"def make({params}):\n    made = new(cls)\n{body}    return made\n"
         namespace: dict[str, Any] = {"new": object.__new__, "cls": cls, **setters}
     else:
-        keywords = ", ".join(f"{n}={n}" for n in names)
+        alias = {f.name: getattr(f, "alias", None) or f.name for f in fields}
+        keywords = ", ".join(f"{alias.get(n, n)}={n}" for n in names)
         source = f"def make({params}):\n    return cls({keywords})\n"
         namespace = {"cls": cls}
     exec(compile(source, f"<make {cls.__name__}>", "exec"), namespace)  # noqa: S102 - built here

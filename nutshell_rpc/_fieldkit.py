@@ -53,6 +53,13 @@ from nutshell_rpc._codecs import (
     read_time,
     write_time,
 )
+from nutshell_rpc._stubs import (
+    KEYED_MISSES,
+    STUBS_SIZE,
+    UNKEYED_READS,
+    shared_form,
+    stub_key,
+)
 
 if TYPE_CHECKING:
     import cattrs
@@ -132,71 +139,7 @@ def _tag_ref(name: str) -> Ref:
 
 
 #: The most bare stubs a FieldKit keeps (cleared when full; a stub is a few keys).
-_BARE_STUBS_SIZE = 4096
-
-#: The most embedded stubs a FieldKit keeps by their wire values (cleared when full).
-_STUBS_SIZE = 4096
-#: Stubs of one key (``creator``, ``contacts``) missed in a row before that key's stubs are
-#: read without keys (keying costs about a third of reading a stub), and the reads (counted
-#: on) until keys are tried again.
-_KEYED_MISSES = 32
-_UNKEYED_READS = 1024
-
-# the JSON kinds whose Python equality is JSON equality: 1 == 1.0 == True and 0.0 == -0.0 in
-# Python, while each is written differently (floats, and Decimals, are never keyed)
-_EXACT_KINDS: Final = frozenset({str, int, bool, type(None)})
-
-
-# positions of the lists and objects in a stub's values, by the types of its values (None for
-# types no key is made of); a page's stubs have a few such type rows
-_NESTED_AT: dict[tuple[type, ...], tuple[int, ...] | None] = {}
-
-
-def _nested_at(kinds: tuple[type, ...]) -> tuple[int, ...] | None:
-    found = _NESTED_AT.get(kinds, ())
-    if found != ():
-        return found
-    at: tuple[int, ...] | None = tuple(
-        i for i, kind in enumerate(kinds) if kind not in _EXACT_KINDS
-    )
-    if at is not None and any(kinds[i] not in (list, dict) for i in at):
-        at = None
-    if len(_NESTED_AT) >= _STUBS_SIZE:
-        _NESTED_AT.clear()
-    _NESTED_AT[kinds] = at
-    return at
-
-
-def stub_key(cls: type[Record], raw: dict[str, Any]) -> tuple[Any, ...] | None:
-    """A key that is equal for two embedded stubs exactly when they are the same JSON read
-    with the same default class: the same keys in the same order, the same values of the
-    same types, and at most one level of lists and objects of such values. None when ``raw``
-    holds anything else (a float, deeper nesting): such a stub is read every time.
-    """
-    values = tuple(raw.values())
-    kinds = tuple(map(type, values))
-    if _EXACT_KINDS.issuperset(kinds):
-        return (cls, tuple(raw), values, kinds)
-    nested = _nested_at(kinds)
-    if nested is None:
-        return None
-    flat = list(values)
-    for at in nested:
-        value = flat[at]
-        if type(value) is list:
-            inner = tuple(value)
-            inner_kinds = tuple(map(type, inner))
-            if not _EXACT_KINDS.issuperset(inner_kinds):
-                return None
-            flat[at] = (inner, inner_kinds)
-        else:  # the kinds tell an object (three parts) from a list (two)
-            inner = tuple(value.values())
-            inner_kinds = tuple(map(type, inner))
-            if not _EXACT_KINDS.issuperset(inner_kinds):
-                return None
-            flat[at] = (tuple(value), inner, inner_kinds)
-    return (cls, tuple(raw), tuple(flat), kinds)
-
+_BARESTUBS_SIZE = 4096
 
 # a Ref per embedded stub, several per record read: built slot by slot
 _make_ref: Final[Callable[[str, Any, Any, Any, Record | None], Ref]] = positional_maker(
@@ -527,7 +470,7 @@ class FieldKit:
                 or any(type(v) in (dict, list) for v in kept.values())
             ):
                 return kept  # not kept: a converter that does not count changes, or nested
-            if len(self._bare_stubs) >= _BARE_STUBS_SIZE:
+            if len(self._bare_stubs) >= _BARESTUBS_SIZE:
                 self._bare_stubs.clear()
             self._bare_stubs[key] = kept
         return dict(kept)
@@ -548,7 +491,7 @@ class FieldKit:
         by_type = _BY_RPC_TYPE
         make_ref = _make_ref
         stubs = self._stubs
-        # this key's stubs missed in a row (see _KEYED_MISSES); a race only miscounts
+        # this key's stubs missed in a row (see KEYED_MISSES); a race only miscounts
         misses = [0]
         key_of = stub_key
 
@@ -563,7 +506,7 @@ class FieldKit:
             key = None
             if version is not None:
                 streak = misses[0]
-                if streak < _KEYED_MISSES:
+                if streak < KEYED_MISSES:
                     key = key_of(default, raw)
                     if key is not None:
                         seen = stubs.get(key)
@@ -573,7 +516,7 @@ class FieldKit:
                             return seen[1]
                         misses[0] = streak + 1
                 else:  # a key whose stubs keep differing is read without keys for a while
-                    misses[0] = 0 if streak >= _UNKEYED_READS else streak + 1
+                    misses[0] = 0 if streak >= UNKEYED_READS else streak + 1
             rpc_type = raw.get("entityType", UNSET)
             cls = default if rpc_type is UNSET else by_type.get(rpc_type)
             relationship = raw.get("relationship", UNSET)
@@ -592,9 +535,12 @@ class FieldKit:
                 record.entity, record.id, getattr(record, "name", UNSET), relationship, record
             )
             if key is not None and version is not None:
-                if len(stubs) >= _STUBS_SIZE:
-                    stubs.clear()
-                stubs[key] = (version, ref)
+                shared = shared_form(raw, ref)
+                if shared is not None:  # else it holds something a reader could change
+                    if len(stubs) >= STUBS_SIZE:
+                        stubs.clear()
+                    stubs[key] = (version, shared)
+                    return shared
             return ref
 
         return read

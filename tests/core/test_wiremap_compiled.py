@@ -314,3 +314,26 @@ def test_positional_makers_build_what_the_class_builds_and_defer_to_a_validator(
     assert make_checked(3) == Checked(size=3)
     with pytest.raises(TypeError):
         make_checked("3")  # through the class, so its validator runs
+
+
+def test_positional_makers_go_through_the_class_when_init_does_more_than_store() -> None:
+    @attrs.frozen(cache_hash=True)
+    class Hashed:
+        a: int
+        b: int
+
+    assert hash(wiremap.positional_maker(Hashed, ("a", "b"))(1, 2)) == hash(Hashed(1, 2))
+
+    @attrs.frozen
+    class Private:
+        _x: int
+
+    assert wiremap.positional_maker(Private, ("_x",))(3) == Private(3)
+
+    class Checked(Ref):
+        def __init__(self, **fields: Any) -> None:
+            raise ValueError("checked")
+
+    make = wiremap.positional_maker(Checked, ("entity", "id", "name", "relationship", "record"))
+    with pytest.raises(ValueError, match="checked"):
+        make("User", 1, None, None, None)

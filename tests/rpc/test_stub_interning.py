@@ -10,13 +10,14 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from nutshell_core.model import Lead, User
-from nutshell_rpc import _fieldkit
-from nutshell_rpc._fieldkit import stub_key
-from nutshell_rpc.convert import default_converter, record_from_rpc, record_to_rpc
+from nutshell_rpc import _stubs
+from nutshell_rpc._stubs import stub_key
+from nutshell_rpc.convert import make_rpc_converter, record_from_rpc, record_to_rpc
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "rpc"
 RECORDED = FIXTURES / "biguscj7" / "findLeadsNonStub.json"
@@ -96,20 +97,56 @@ def test_a_stub_differing_only_in_a_python_equal_value_is_read_again() -> None:
 
 def test_a_hook_registered_later_is_used_for_stubs_seen_before() -> None:
     (lead,) = leads(1)
-    before = record_from_rpc(lead, Lead)
-    conv = default_converter()
-    version = conv.hooks_version
-    conv._changed()  # what registering any hook does
-    try:
-        after = record_from_rpc(lead, Lead)
-        assert after.creator is not before.creator
-        assert after.creator == before.creator
-    finally:
-        conv.hooks_version = version
+    conv = make_rpc_converter()
+    before = record_from_rpc(lead, Lead, converter=conv)
+    assert record_from_rpc(lead, Lead, converter=conv).creator is before.creator
+    conv.register_structure_hook(complex, lambda value, _type: value)  # any hook at all
+    after = record_from_rpc(lead, Lead, converter=conv)
+    assert after.creator is not before.creator
+    assert after.creator == before.creator
+
+
+def test_a_stub_holding_a_list_or_dict_is_never_shared() -> None:
+    first, second = leads(2)
+    for lead in (first, second):
+        lead["creator"]["labels"] = ["a", "b"]  # kept verbatim: a list a reader could change
+        lead["contacts"][0]["customFields"] = {"Region": "West"}
+    one = record_from_rpc(first, Lead)
+    first["creator"]["labels"].append("changed")
+    assert one.contacts[0].record is not None
+    custom = one.contacts[0].record.custom_fields
+    assert isinstance(custom, dict)
+    custom["Region"] = "X"
+    other = record_from_rpc(second, Lead)
+    assert other.creator is not one.creator
+    assert record_to_rpc(other) == second
+
+
+def test_a_shared_record_keeps_its_unknown_keys_read_only() -> None:
+    first, second = leads(2)
+    for lead in (first, second):
+        lead["creator"]["badge"] = "gold"
+    one, other = record_from_rpc(first, Lead), record_from_rpc(second, Lead)
+    assert one.creator is other.creator
+    assert one.creator.record is not None
+    with pytest.raises(TypeError):
+        one.creator.record.extra["badge"] = "tin"  # type: ignore[index]
+    assert record_to_rpc(other)["creator"]["badge"] == "gold"
+
+
+def test_a_stub_with_a_key_that_is_not_text_is_never_kept() -> None:
+    first, second = leads(2)
+    first["creator"][True] = 1  # type: ignore[index]
+    second["creator"][1] = 1  # type: ignore[index]  # True == 1 as keys
+    one, other = record_from_rpc(first, Lead), record_from_rpc(second, Lead)
+    assert one.creator is not other.creator
+    assert one.creator.record is not None and other.creator.record is not None
+    assert list(other.creator.record.extra) == [1]
+    assert type(next(iter(one.creator.record.extra))) is bool
 
 
 def test_stubs_that_keep_differing_stop_being_keyed_then_are_tried_again() -> None:
-    batch = leads(_fieldkit._KEYED_MISSES + 40)
+    batch = leads(_stubs.KEYED_MISSES + 40)
     for index, lead in enumerate(batch):
         for contact in lead["contacts"]:
             contact["id"] = 5_000_000 + index  # every contact a different one
@@ -123,7 +160,7 @@ def test_stubs_that_keep_differing_stop_being_keyed_then_are_tried_again() -> No
     # a key whose stubs repeat (the market) stays keyed: misses are counted per key
     assert again[0].market is records[0].market
     # read again after the pause: the same stub twice is one Ref again
-    for _ in range(_fieldkit._UNKEYED_READS):
+    for _ in range(_stubs.UNKEYED_READS):
         record_from_rpc(batch[0], Lead)
     a, b = record_from_rpc(batch[1], Lead), record_from_rpc(batch[1], Lead)
     assert a.creator is b.creator
