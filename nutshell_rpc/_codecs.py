@@ -254,6 +254,10 @@ def _canonical_time(value: str) -> datetime | None:
     sign = value[19]
     if sign != "+" and (sign != "-" or value[20:] == "0000"):
         return None
+    offset = value[20:]
+    # fromisoformat also reads "+00.1" and "+0060" (as +0100): neither is written back as sent
+    if not (offset.isascii() and offset.isdigit()) or offset[2] > "5":
+        return None
     try:
         # the C parser is what makes it fast
         moment = _fromisoformat(value if _FROMISO_HHMM else f"{value[:22]}:{value[22:]}")
@@ -281,6 +285,8 @@ def read_time(value: Any) -> Any:
         or value[0] == "0"
         or value[11:13] == "24"
         or (value[19] != "+" and (value[19] != "-" or value[20:] == "0000"))
+        or not (value[20:].isascii() and value[20:].isdigit())
+        or value[22] > "5"
     ):
         return SLOW
     try:
