@@ -399,32 +399,50 @@ class _Converter(cattrs.Converter):
     def register_structure_hook(self, *args: Any, **kwargs: Any) -> Any:
         """As cattrs; the kit's kept hooks are refreshed."""
         self._changed()
-        return super().register_structure_hook(*args, **kwargs)
+        try:
+            return super().register_structure_hook(*args, **kwargs)
+        finally:
+            self._changed()  # a read while it was being stored kept the old hook: not for long
 
     def register_unstructure_hook(self, *args: Any, **kwargs: Any) -> Any:
         """As cattrs; the kit's kept hooks are refreshed."""
         self._changed()
-        return super().register_unstructure_hook(*args, **kwargs)
+        try:
+            return super().register_unstructure_hook(*args, **kwargs)
+        finally:
+            self._changed()  # a read while it was being stored kept the old hook: not for long
 
     def register_structure_hook_func(self, *args: Any, **kwargs: Any) -> Any:
         """As cattrs; the kit's kept hooks are refreshed."""
         self._changed()
-        return super().register_structure_hook_func(*args, **kwargs)
+        try:
+            return super().register_structure_hook_func(*args, **kwargs)
+        finally:
+            self._changed()  # a read while it was being stored kept the old hook: not for long
 
     def register_unstructure_hook_func(self, *args: Any, **kwargs: Any) -> Any:
         """As cattrs; the kit's kept hooks are refreshed."""
         self._changed()
-        return super().register_unstructure_hook_func(*args, **kwargs)
+        try:
+            return super().register_unstructure_hook_func(*args, **kwargs)
+        finally:
+            self._changed()  # a read while it was being stored kept the old hook: not for long
 
     def register_structure_hook_factory(self, *args: Any, **kwargs: Any) -> Any:
         """As cattrs; the kit's kept hooks are refreshed."""
         self._changed()
-        return super().register_structure_hook_factory(*args, **kwargs)
+        try:
+            return super().register_structure_hook_factory(*args, **kwargs)
+        finally:
+            self._changed()  # a read while it was being stored kept the old hook: not for long
 
     def register_unstructure_hook_factory(self, *args: Any, **kwargs: Any) -> Any:
         """As cattrs; the kit's kept hooks are refreshed."""
         self._changed()
-        return super().register_unstructure_hook_factory(*args, **kwargs)
+        try:
+            return super().register_unstructure_hook_factory(*args, **kwargs)
+        finally:
+            self._changed()  # a read while it was being stored kept the old hook: not for long
 
 
 def make_rpc_converter() -> cattrs.Converter:
