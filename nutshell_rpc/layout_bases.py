@@ -17,7 +17,27 @@ from typing import Any, Final
 
 import attrs
 
-from nutshell_core.model import UNSET, Account, Activity, Contact, Lead, Record, Task
+from nutshell_core.model import (
+    UNSET,
+    Account,
+    AccountType,
+    Activity,
+    ActivityType,
+    Competitor,
+    Contact,
+    Industry,
+    Lead,
+    Market,
+    Product,
+    Record,
+    Source,
+    Stage,
+    Stageset,
+    Task,
+    Team,
+    Territory,
+    User,
+)
 from nutshell_rpc.convert import WIRE as RPC_WIRE
 from nutshell_rpc.convert import default_converter, record_maps, record_to_rpc
 
@@ -31,6 +51,19 @@ STUB_ATTRS: Final[Mapping[type[Record], tuple[str, ...]]] = {
     Account: (),
     Activity: ("start_time", "end_time"),
     Task: ("due_time", "completed_time"),
+    # the links a lead shows: their stubs read the head and a name (a user's emails too)
+    User: ("name", "emails"),
+    Product: ("name",),
+    Team: ("name",),
+    Stage: ("name",),
+    Stageset: ("name",),
+    Market: ("name",),
+    Source: ("name",),
+    Competitor: ("name",),
+    ActivityType: ("name",),
+    Industry: ("name",),
+    Territory: ("name",),
+    AccountType: ("name",),
 }
 #: The same for full layouts that read only a few keys of the rendered record.
 FULL_ATTRS: Final[Mapping[type[Record], tuple[str, ...]]] = {
