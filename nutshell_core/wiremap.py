@@ -54,6 +54,8 @@ __all__ = [
     "RecordMap",
     "codec",
     "identity",
+    "new_memo",
+    "positional_maker",
     "same_json",
     "structure",
     "unstructure",
@@ -363,7 +365,7 @@ class RecordCodec:
         return plan
 
     def _make_memo(self, extra: Mapping[str, Any], order: tuple[str, ...]) -> WireMemo:
-        return _new_memo(self._wire, extra, _EMPTY, order, _EMPTY)
+        return new_memo(self._wire, extra, _EMPTY, order, _EMPTY)
 
     def _full_memo(
         self,
@@ -372,7 +374,7 @@ class RecordCodec:
         loaded: Mapping[str, Any],
         order: tuple[str, ...],
     ) -> WireMemo:
-        return _new_memo(self._wire, extra, originals, order, loaded)
+        return new_memo(self._wire, extra, originals, order, loaded)
 
     # -- wire -> model --------------------------------------------------------------------------
 
@@ -470,7 +472,7 @@ class RecordCodec:
                 object.__setattr__(record, "memo", plan[0])
                 return record
             order = plan[2]
-        memo = _new_memo(self._wire, extra or _EMPTY, kept or _EMPTY, order, loaded or _EMPTY)
+        memo = new_memo(self._wire, extra or _EMPTY, kept or _EMPTY, order, loaded or _EMPTY)
         # The record is new and not yet seen by anyone: setting its memo in place (as attrs
         # itself sets a frozen instance's fields) spares building it a second time.
         object.__setattr__(record, "memo", memo)
@@ -703,7 +705,8 @@ def positional_maker(cls: type[T], names: tuple[str, ...]) -> Callable[..., T]:
     return make
 
 
-_new_memo: Final[
+#: ``WireMemo(wire, extra, originals, order, loaded)``, stored slot by slot (one per record read).
+new_memo: Final[
     Callable[
         [str, Mapping[str, Any], Mapping[str, Any], tuple[str, ...], Mapping[str, Any]], WireMemo
     ]

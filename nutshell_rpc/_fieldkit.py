@@ -358,21 +358,13 @@ class FieldKit:
     def value(self, key: str, attr: str, cls: type[Any]) -> Field:
         """A value object (Money...) or null, via the converter."""
 
-        conv = self.conv
         structure_hook = self.structure_hook
-        hooks = self._ref_hooks  # the stub readers' kept hooks, as fresh
 
         def read(value: Any) -> Any:
             if value is None:
                 return None
             if cls is Money and _money_is_exact(value):
-                version = getattr(conv, "hooks_version", None)
-                found = hooks.get(cls)
-                if found is not None and found[0] == version is not None:
-                    return found[1](value, cls)
-                hook = structure_hook(cls)
-                hooks[cls] = (version, hook)
-                return hook(value, cls)
+                return structure_hook(cls)(value, cls)
             return SLOW
 
         return Field(

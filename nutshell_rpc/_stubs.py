@@ -20,7 +20,7 @@ from typing import Any, Final
 import attrs
 
 from nutshell_core.model import Record, Ref, Unset, WireMemo
-from nutshell_core.wiremap import positional_maker
+from nutshell_core.wiremap import new_memo
 
 __all__ = ["KEYED_MISSES", "STUBS_SIZE", "UNKEYED_READS", "shared_form", "stub_key"]
 
@@ -94,8 +94,6 @@ def stub_key(cls: type[Record], raw: dict[str, Any]) -> tuple[Any, ...] | None:
 _FROZEN_KINDS: Final = frozenset({str, int, float, bool, type(None), Decimal, datetime, date, time})
 # every frozen attrs class shares attrs' refusing __setattr__
 _FROZEN_SETATTR: Final = Ref.__setattr__
-_MEMO_FIELDS: Final = ("wire", "extra", "originals", "order", "loaded")
-_make_memo: Final = positional_maker(WireMemo, _MEMO_FIELDS)
 _set_memo: Final = (
     Record.__dict__["memo"].__set__
     if type(Record.__dict__.get("memo")) is MemberDescriptorType
@@ -148,7 +146,7 @@ def shared_form(raw: dict[str, Any], ref: Ref) -> Ref | None:
     if memo is not None and type(memo.extra) is not MappingProxyType:
         _set_memo(
             record,
-            _make_memo(
+            new_memo(
                 memo.wire,
                 MappingProxyType(dict(memo.extra)),
                 memo.originals,

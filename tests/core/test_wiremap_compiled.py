@@ -294,7 +294,7 @@ def test_rows_filling_several_attributes(
 def test_a_memo_stored_slot_by_slot_is_the_memo_its_class_builds() -> None:
     parts: tuple[Any, ...] = ("rest", {"a": 1}, {"b": 2}, ("a", "b"), {"b": {"c": 3}})
     built = WireMemo(wire="rest", extra={"a": 1}, originals={"b": 2}, order=("a", "b"))
-    stored = wiremap._new_memo(*parts)
+    stored = wiremap.new_memo(*parts)
     assert type(stored) is WireMemo and stored == built
     assert (stored.wire, stored.extra, stored.originals, stored.order, stored.loaded) == parts
 
