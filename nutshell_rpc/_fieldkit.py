@@ -139,7 +139,7 @@ def _tag_ref(name: str) -> Ref:
 
 
 #: The most bare stubs a FieldKit keeps (cleared when full; a stub is a few keys).
-_BARESTUBS_SIZE = 4096
+_BARE_STUBS_SIZE = 4096
 
 # a Ref per embedded stub, several per record read: built slot by slot
 _make_ref: Final[Callable[[str, Any, Any, Any, Record | None], Ref]] = positional_maker(
@@ -462,7 +462,7 @@ class FieldKit:
                 or any(type(v) in (dict, list) for v in kept.values())
             ):
                 return kept  # not kept: a converter that does not count changes, or nested
-            if len(self._bare_stubs) >= _BARESTUBS_SIZE:
+            if len(self._bare_stubs) >= _BARE_STUBS_SIZE:
                 self._bare_stubs.clear()
             self._bare_stubs[key] = kept
         return dict(kept)
