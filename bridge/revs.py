@@ -72,7 +72,7 @@ from nutshell_core.errors import (
     ServerError,
     TransportError,
 )
-from nutshell_core.model import UNSET, Record, Ref, Unset
+from nutshell_core.model import UNSET, Activity, ActivityStatus, Record, Ref, Unset
 from nutshell_rest import Event, RestClient
 from nutshell_rest.tracking import RequestLog, track_requests
 
@@ -94,8 +94,23 @@ REV_IGNORE = "REV_IGNORE"
 PREFIX = "b:"
 
 # Fields that say when or how a record was seen, not what it holds (times may be filled in
-# from the event log after a read, which must not change the digest).
-_VOLATILE = frozenset({"memo", "rev", "stub", "created_time", "modified_time", "record"})
+# from the event log after a read, which must not change the digest); and fields the server
+# works out that change with no write to the record (a lead turns overdue as the clock passes
+# its due time; logging an activity with a record moves its last contact). The RPC API's rev
+# counts writes, and none of these can be written (they are output-only in every legacy
+# write): a rev that moved with them would refuse an edit with a 409 the RPC API never sends.
+_VOLATILE = frozenset(
+    {
+        "memo",
+        "rev",
+        "stub",
+        "created_time",
+        "modified_time",
+        "record",
+        "is_overdue",
+        "last_contacted_time",
+    }
+)
 
 
 Canonical = Callable[[Any], Any]
@@ -155,8 +170,27 @@ def _rule_for(cls: type) -> Canonical:
             return lambda value: (getattr(value, names[0]),)
         # One C call reads every field; the encoder writes the plain ones (most of a record)
         # and comes back here only for the others.
-        return operator.attrgetter(*names)
+        fields = operator.attrgetter(*names)
+        if issubclass(cls, Activity) and "status" in names:
+            return _activity_form(fields, names.index("status"))
+        return fields
     return _as_text
+
+
+def _activity_form(fields: Callable[[Any], tuple[Any, ...]], status: int) -> Canonical:
+    """An activity's fields, overdue spelled as scheduled: it turns overdue when its time
+    passes, with no write (see _VOLATILE). The status is an int enum, which the encoder
+    writes itself, so it is rewritten here, in the record's row."""
+
+    def form(value: Any) -> Any:
+        row = fields(value)
+        if row[status] is not ActivityStatus.OVERDUE:
+            return row
+        changed = list(row)
+        changed[status] = ActivityStatus.SCHEDULED
+        return changed
+
+    return form
 
 
 def _default(value: Any) -> Any:

@@ -18,6 +18,7 @@ from nutshell_core.model import (
     UNSET,
     Account,
     Activity,
+    ActivityStatus,
     Contact,
     Lead,
     Record,
@@ -142,6 +143,25 @@ def test_a_rev_leaves_out_names_and_times_but_not_content(store: Store) -> None:
     assert rev_token(renamed) == token
     assert rev_token(attrs.evolve(lead, description="changed")) != token
     assert with_rev(attrs.evolve(lead, rev=UNSET)).rev == token
+
+
+def test_a_rev_leaves_out_what_changes_without_a_write(store: Store) -> None:
+    """The RPC API's rev counts writes: what the server works out from the clock (overdue) or
+    from other records (the last contact, moved by logging an activity) must not move a bridge
+    rev, or an edit with a rev read a minute earlier fails with a 409 the RPC API never sends.
+    What a write changes still does."""
+    lead = attrs.evolve(store.all(Lead)[0], is_overdue=False, last_contacted_time=None)
+    moved = attrs.evolve(lead, is_overdue=True, last_contacted_time=NOW)
+    assert rev_token(moved) == rev_token(lead)
+    assert rev_token(attrs.evolve(lead, confidence=7)) != rev_token(lead)
+    for party in (store.all(Contact)[0], store.all(Account)[0]):
+        logged = attrs.evolve(party, last_contacted_time=NOW + timedelta(hours=1))
+        assert rev_token(logged) == rev_token(party)
+    activity = attrs.evolve(store.all(Activity)[0], status=ActivityStatus.SCHEDULED)
+    overdue = attrs.evolve(activity, status=ActivityStatus.OVERDUE)
+    assert rev_token(overdue) == rev_token(activity)
+    for written in (ActivityStatus.LOGGED, ActivityStatus.CANCELLED):
+        assert rev_token(attrs.evolve(activity, status=written)) != rev_token(activity)
 
 
 def test_a_rev_is_the_same_in_another_process(store: Store) -> None:
