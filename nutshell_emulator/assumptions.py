@@ -343,6 +343,10 @@ ASSUMPTIONS: tuple[Assumption, ...] = (
             "Lead times",
             "Objects in UTC with Today/Yesterday/Tomorrow; anticipatedClosedTime equals dueTime.",
         ),
+        (
+            "Lead isOverdue",
+            "True when open and its due time has passed (the legacy rule), or when written so; follows the clock with no write. overdueTime stays null (only null is recorded).",
+        ),
         ("Money", 'JSON numbers; formatted "" for zero, else like "$1,234.50".'),
         (
             "Contact points",

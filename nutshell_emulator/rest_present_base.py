@@ -16,13 +16,13 @@ from nutshell_core.model import UNSET, Account, Contact, Lead, Record
 from nutshell_emulator.rest_relations import CompetitorMap, _Carried, _Index, _Shared
 from nutshell_emulator.rest_values import COMPETITOR_MAPS, Wire, _ref_id, _set, unix
 from nutshell_emulator.store import Store
+from nutshell_rpc.shapes import lead_overdue
 
-#: Records whose rendering reads nothing but the store (the index) and, for those in
-#: :data:`_DATED`, the day: the ones :meth:`_PresenterBase.shared` may render once per store
-#: version. Activities are not among them: whether one is overdue depends on the minute.
+#: Records whose rendering reads nothing but the store (the index) and, for leads, what
+#: :meth:`_PresenterBase.clock_key` names: the ones :meth:`_PresenterBase.shared` may render
+#: once per store version. Activities are not among them: their end times are too many to
+#: key by (a lead's one due time is a flag in its key).
 _SHAREABLE: Final = frozenset({Lead, Contact, Account})
-#: Records showing times relative to the day ("Today", "Yesterday").
-_DATED: Final = frozenset({Lead})
 
 #: ``json.dumps(..., ensure_ascii=False)``'s spelling, built once; the renderers never build
 #: cycles, so the encoder need not look for them.
@@ -96,6 +96,14 @@ class _PresenterBase:
         now = self.store.now()
         return now.astimezone(timezone.utc).date() if now.tzinfo else now.date()
 
+    def clock_key(self, record: Record, day: date) -> tuple[date, bool] | None:
+        """What ``record``'s REST rendering shows of the clock, None when nothing: a lead's
+        times relative to ``day`` ("Today", "Yesterday") and whether it is overdue now."""
+        if type(record) is not Lead:
+            return None
+        assert isinstance(record, Lead)
+        return day, lead_overdue(record, self.store.now())
+
     def shared(self, record: Record | CompetitorMap, index: _Index, day: date) -> Wire:
         """``record`` in its REST shape, rendered once for every response that reads it while
         the store stays the same: ``index`` is :meth:`index` (one per store version) and
@@ -111,18 +119,18 @@ class _PresenterBase:
             or not isinstance(record.id, int)
         ):
             return self.record(record, index)
-        dated = day if type(record) in _DATED else None
+        clock = self.clock_key(record, day)
         key = (record.entity, record.id)
         with self.store.lock:
             entry = index.rendered.get(key)
-            if entry is not None and entry.record is record and entry.day == dated:
+            if entry is not None and entry.record is record and entry.clock == clock:
                 return entry.wire
             wire = self.record(record, index)
-            if dated is not None and self.today() != dated:
-                return wire  # the day turned while rendering: which day it shows is unclear
+            if clock is not None and self.clock_key(record, self.today()) != clock:
+                return wire  # the clock moved on while rendering: what it shows is unclear
             if entry is not None:
                 del index.by_wire[id(entry.wire)]
-            entry = _Shared(record, dated, wire)
+            entry = _Shared(record, clock, wire)
             index.rendered[key] = entry
             index.by_wire[id(wire)] = entry
             return wire

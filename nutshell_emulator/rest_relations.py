@@ -8,7 +8,6 @@ import functools
 import math
 import operator
 from collections.abc import Callable, Sequence
-from datetime import date
 from typing import Any, TypeVar
 
 import attrs
@@ -120,8 +119,8 @@ class _Shared:
 
     #: The stored record it was rendered from: a write stores a new object.
     record: Record
-    #: The day its relative times ("Today"...) were rendered for; None when it shows none.
-    day: date | None
+    #: What it shows of the clock (:meth:`_PresenterBase.clock_key`); None when nothing.
+    clock: object
     wire: dict[str, Any]
     #: Its JSON text, once a response has encoded it.
     text: str | None = None

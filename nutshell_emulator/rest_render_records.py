@@ -40,7 +40,7 @@ from nutshell_emulator.rest_values import (
     stamp_time_object,
     unix,
 )
-from nutshell_rpc.shapes import lead_accounts
+from nutshell_rpc.shapes import lead_accounts, lead_overdue
 
 
 class _RecordRenderers(_PresenterBase):
@@ -149,6 +149,7 @@ class _RecordRenderers(_PresenterBase):
         out["dueTime"] = due
         # Nutshell shows the same moment twice (recording); the model has only the due time.
         out["anticipatedClosedTime"] = due
+        out["isOverdue"] = lead_overdue(lead, self.store.now())
         out["lastContactedTime"] = contacted
         out["pieState"] = f"{position:02d}"
         out["avatarUrl"] = f"{parts.avatar}/{position}/{stage_count}/0"
@@ -187,7 +188,7 @@ class _RecordRenderers(_PresenterBase):
             "status": status.rest,
             "lastContactedTime": None,
             "pieState": None,
-            "isOverdue": bool(_set(lead.is_overdue)),
+            "isOverdue": None,  # set by _lead: the clock decides
             "overdueTime": None,
             "href": self.href(rest_type, wire_id),
             "confidence": _set(lead.confidence) or 0,
@@ -380,8 +381,8 @@ class _PartyParts:
 
 @attrs.frozen(kw_only=True)
 class _LeadParts:
-    """A lead's rendering but for what the day and the index decide (its time objects, pie
-    state, avatar, product maps), worked out once per stored lead."""
+    """A lead's rendering but for what the clock and the index decide (its time objects,
+    overdue flag, pie state, avatar, product maps), worked out once per stored lead."""
 
     n: int
     wire: Wire

@@ -88,6 +88,7 @@ from nutshell_rpc.shapes_common import (
     contact_leads,
     lead_accounts,
     lead_activities,
+    lead_overdue,
     legacy_points,
     money_total,
     notes_of,
@@ -118,6 +119,7 @@ __all__ = [
     "contact_leads",
     "lead_accounts",
     "lead_activities",
+    "lead_overdue",
     "legacy_points",
     "money_total",
     "notes_of",
@@ -367,10 +369,7 @@ class Presenter:
 
     def lead_overdue(self, lead: Lead) -> bool:
         """Open and past its due time (or flagged overdue by whoever wrote it)."""
-        if lead.is_overdue is True:
-            return True
-        due = lead.due_time if isinstance(lead.due_time, datetime) else None
-        return due is not None and lead.status is LeadStatus.OPEN and due < self.now()
+        return lead_overdue(lead, self.now())
 
     def next_step_due(self, lead: Lead) -> datetime | None:
         """The earliest scheduled activity or open task on the lead."""

@@ -28,6 +28,7 @@ from nutshell_core.model import (
     ActivityStatus,
     Contact,
     Lead,
+    LeadStatus,
     Money,
     Note,
     ProductMap,
@@ -50,6 +51,7 @@ __all__ = [
     "contact_leads",
     "lead_accounts",
     "lead_activities",
+    "lead_overdue",
     "legacy_points",
     "money_total",
     "notes_of",
@@ -246,6 +248,15 @@ def activity_status(activity: Activity, now: datetime) -> ActivityStatus:
         return ActivityStatus.OVERDUE if end is not None and end < now else ActivityStatus.SCHEDULED
     assert status is not None
     return status
+
+
+def lead_overdue(lead: Lead, now: datetime) -> bool:
+    """Open and past its due time, or flagged overdue by whoever wrote it: how both of the
+    emulator's fronts and the bridge's legacy layouts tell, from the clock."""
+    if lead.is_overdue is True:
+        return True
+    due = lead.due_time if isinstance(lead.due_time, datetime) else None
+    return due is not None and lead.status is LeadStatus.OPEN and due < now
 
 
 def _link_of(refs: object, record: Record) -> Ref | None:

@@ -13,14 +13,13 @@ from nutshell_core.errors import ConflictError
 from nutshell_emulator import Emulator
 from tests.bridge.worlds import Mounted, mounted
 
-START = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
-
 
 class Clock:
-    """The emulator's clock, moved by the test."""
+    """The emulator's clock, moved by the test. It starts at the wall clock's time: the
+    bridge's legacy layouts judge overdue by the wall clock, as against Nutshell."""
 
     def __init__(self) -> None:
-        self.now = START
+        self.now = datetime.now(timezone.utc).replace(microsecond=0)
 
     def __call__(self) -> datetime:
         return self.now
@@ -80,3 +79,17 @@ def test_a_write_in_between_still_makes_the_rev_stale(world: tuple[Mounted, Cloc
     with pytest.raises(ConflictError):
         mounted_world.bridge.editActivity(activity_id, read["rev"], {"name": "call back"})
     assert mounted_world.rpc.getActivity(activity_id)["name"] == "someone else"
+
+
+def test_a_lead_turning_overdue_keeps_its_rev(world: tuple[Mounted, Clock]) -> None:
+    mounted_world, clock = world
+    due = _wire(clock.now + timedelta(hours=1))
+    lead = mounted_world.rpc.newLead({"description": "to call", "dueTime": due})
+    read = mounted_world.bridge.getLead(lead["id"])
+    assert read["isOverdue"] is False
+    clock.now += timedelta(hours=2)
+    assert mounted_world.bridge.context.rest.leads.get(lead["id"]).is_overdue is True
+    again = mounted_world.bridge.getLead(lead["id"])
+    assert again["isOverdue"] is True and again["rev"] == read["rev"]
+    edited = mounted_world.bridge.editLead(lead["id"], read["rev"], {"description": "called"})
+    assert edited["description"] == "called"

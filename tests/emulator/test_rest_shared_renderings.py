@@ -26,8 +26,19 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
+import responses
 
-from nutshell_core.model import Account, Contact, Lead, Money, Product, ProductMap, Ref, Stage
+from nutshell_core.model import (
+    Account,
+    Contact,
+    Lead,
+    LeadStatus,
+    Money,
+    Product,
+    ProductMap,
+    Ref,
+    Stage,
+)
 from nutshell_emulator import DEFAULT_API_KEY, DEFAULT_EMAIL, Emulator, rest_reads, rest_values
 from nutshell_emulator import rest_present_base as present_base
 from nutshell_emulator.http import HttpReply, HttpRequest
@@ -35,8 +46,10 @@ from nutshell_emulator.rest_front import RestFront
 from nutshell_emulator.rest_present import RestPresenter
 from nutshell_emulator.rest_relations import CompetitorMap, _Index
 from nutshell_emulator.store import Store
+from nutshell_rpc import NutshellAPI as RpcAPI
 
 BASE = "https://app.nutshell.com/rest"
+RPC_ENDPOINT = "https://app.nutshell.com/api/v1/json"
 AUTH = "Basic " + base64.b64encode(f"{DEFAULT_EMAIL}:{DEFAULT_API_KEY}".encode()).decode()
 PATCH_TYPE = "application/json-patch+json"
 
@@ -213,6 +226,41 @@ def test_answers_match_an_uncached_front_before_and_after_writes(
     next_day = assert_same_answers(cached, reference)
     assert store.version == version
     assert next_day["/leads?page[limit]=100"] != after["/leads?page[limit]=100"]
+
+
+def test_a_lead_turns_overdue_as_its_due_time_passes_with_no_write(
+    seeded: tuple[Emulator, Clock],
+) -> None:
+    """Within one day and one store version, a lead's shared rendering follows the clock past
+    its due time (the JSON-RPC front tells overdue by the same rule)."""
+    emulator, clock = seeded
+    store = emulator.store
+    cached = emulator.rest_front(BASE)
+    reference = RestFront(store, base_url=BASE)
+    reference.present = Uncached(store, base_url=BASE)
+    lead = next(
+        lead for lead in store.all(Lead) if lead.status is LeadStatus.OPEN and not lead.is_overdue
+    )
+    assert isinstance(lead.id, int)
+    store.update(Lead, lead.id, {"due_time": clock.now + timedelta(hours=1)})
+    path = f"/leads/{lead.id}-leads"
+
+    def overdue() -> bool:
+        shown = json.loads(answer(cached, path).body)["leads"][0]["isOverdue"]
+        assert isinstance(shown, bool)
+        return shown
+
+    assert not overdue()
+    version = store.version
+    clock.now += timedelta(hours=2)  # still the same day
+    assert overdue()
+    assert store.version == version
+    assert_same_answers(cached, reference)
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        emulator.mount(mock)
+        rpc = RpcAPI(DEFAULT_EMAIL, DEFAULT_API_KEY, endpoint=RPC_ENDPOINT, sleep=lambda _s: None)
+        assert rpc.getLead(lead.id)["isOverdue"] is True
+        rpc.close()
 
 
 def test_lists_and_records_are_rendered_once_per_store_version(
