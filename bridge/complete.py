@@ -36,7 +36,7 @@ import attrs
 
 from bridge.cache import REFERENCE_CLASSES
 from bridge.times import EventTimes, chunks, refs, wire_id
-from nutshell_core.errors import MalformedResponseError
+from nutshell_core.errors import MalformedResponseError, NotFoundError
 from nutshell_core.model import (
     Account,
     Activity,
@@ -306,10 +306,30 @@ class Completer:
             return []
         out: list[Record] = []
         for chunk in chunks([str(i) for i in ids], IDS_PER_GET):
-            envelope = resource.get_many([int(i) for i in chunk])
-            out += self._records(envelope.records, cls)
-            for items in envelope.included.values():
-                out += [r for r in self._records(items, None) if type(r) is not cls]
+            out += self._get_batch(resource, cls, [int(i) for i in chunk])
+        return out
+
+    def _get_batch(self, resource: Any, cls: type[Record], ids: list[int]) -> list[Record]:
+        """The linked records of ``ids`` that still exist, with their side-loads.
+
+        REST keeps a link to a record deleted after the link was written, and answers a
+        batch holding a deleted id with 404 as a whole: the batch is halved until the deleted
+        ids stand alone, and those are left out (the presenter renders a link it cannot
+        resolve as a bare stub). A read must not fail because something it links to is gone;
+        the legacy API still answers it. Extra requests are sent only when a batch is refused.
+        """
+        try:
+            envelope = resource.get_many(ids)
+        except NotFoundError:
+            if len(ids) == 1:
+                return []
+            half = len(ids) // 2
+            return self._get_batch(resource, cls, ids[:half]) + self._get_batch(
+                resource, cls, ids[half:]
+            )
+        out = self._records(envelope.records, cls)
+        for items in envelope.included.values():
+            out += [r for r in self._records(items, None) if type(r) is not cls]
         return out
 
     def _scan(self, cls: type[Record], key: str, wires: Sequence[str]) -> list[Record]:

@@ -21,8 +21,12 @@ __all__ = [
 REV: Final = Difference(
     "$..rev",
     "REST has no revs: every record, nested ones included, carries the bridge's own rev (a "
-    "string, 'b:' and a digest of the record), which edits and deletes on either route accept "
-    "back; the RPC API's rev counts writes instead",
+    "string, 'b:' and a digest of what the record holds, leaving out what the server works out "
+    "without a write: overdue flags, last contact), which edits and deletes on either route "
+    "accept back; the RPC API's rev counts writes instead. REST shows a relation kept on one "
+    "side on both (an account lists the contacts that name it), so a bridge rev also moves when "
+    "the other side is written: an edit with a rev read before then answers 409, as after any "
+    "write, and the record is read again",
     kind=Kind.OPAQUE,
 )
 

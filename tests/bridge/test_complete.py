@@ -15,6 +15,7 @@ from bridge import NutshellAPI as BridgeAPI
 from bridge.complete import MAX_REQUESTS, MAX_ROUNDS, Completer
 from bridge.routes import Mode, Routes
 from bridge.times import EVENT_IDS_PER_REQUEST, EventTimes, LegacyReference
+from nutshell_core.errors import NotFoundError
 from nutshell_core.model import UNSET, Contact, Lead, User
 from nutshell_emulator import DEFAULT_API_KEY, DEFAULT_EMAIL, Emulator, Fault
 from nutshell_rest import RestClient
@@ -258,3 +259,57 @@ def test_an_unreadable_event_log_leaves_times_unknown_not_the_read_failed(
     assert result["id"] == contact_id
     assert result["createdTime"] is None  # unknown, and said so in the log
     assert "event log unreadable" in caplog.text
+
+
+def test_a_read_whose_linked_record_was_deleted_still_answers(
+    mock: responses.RequestsMock, rpc: RpcAPI
+) -> None:
+    """REST keeps a link to a record deleted after the link was written, and refuses a batch
+    GET holding it with 404 as a whole: the read (and the read-back of an edit) still answers,
+    the others in the batch named as before and the deleted one as a bare stub."""
+    lead_id = _lead_with_accounts(rpc, 5)
+    lead = rpc.getLead(lead_id)
+    gone = lead["accounts"][1]["id"]
+    rpc.deleteAccount(gone, rpc.getAccount(gone)["rev"])
+    assert rpc.getLead(lead_id)["accounts"]  # the legacy API still answers the lead
+    bridge = _bridge()
+    bridge.context.cache.warm()
+    since = len(mock.calls)
+    result = bridge.getLead(lead_id)
+    account_gets = [p for p in _rest_paths(mock, since) if p.startswith("/rest/accounts/")]
+    # The batch of 5 refused, then halved until the deleted id stands alone: a handful more.
+    assert 1 < len(account_gets) <= 1 + 2 * 3
+    shown = {a["id"]: a for a in [result["primaryAccount"], *result["accounts"]]}
+    assert sorted(shown) == sorted(a["id"] for a in [lead["primaryAccount"], *lead["accounts"]])
+    assert shown[gone]["stub"] is True and shown[gone]["entityType"] == "Accounts"
+    assert "name" not in shown[gone]
+    assert all(a["name"] == f"Linked {n}" for n, a in enumerate(shown.values()) if a["id"] != gone)
+    edited = bridge.editLead(lead_id, result["rev"], {"description": "after the delete"})
+    assert edited["description"] == "after the delete"
+
+
+def test_a_refused_batch_is_halved_only_around_the_missing_ids() -> None:
+    """Every id but the missing ones comes back; a batch with none missing is one request."""
+
+    class Accounts:
+        def __init__(self, missing: set[int]) -> None:
+            self.missing = missing
+            self.asked: list[list[int]] = []
+
+        def get_many(self, ids: list[int]) -> Any:
+            self.asked.append(list(ids))
+            if self.missing & set(ids):
+                raise NotFoundError("gone", status=404)
+            records = tuple(Contact(id=i) for i in ids)
+            return type("Envelope", (), {"records": records, "included": {}})()
+
+    completer = Completer.__new__(Completer)
+    for missing in (set(), {7}, {1, 16}, set(range(1, 17))):
+        resource = Accounts(missing)
+        found = completer._get_batch(resource, Contact, list(range(1, 17)))
+        assert [r.id for r in found] == [i for i in range(1, 17) if i not in missing]
+        if not missing:
+            assert len(resource.asked) == 1
+        else:
+            # Each missing id costs at most one request per halving (log2 16 = 4), twice.
+            assert len(resource.asked) <= 1 + 2 * 4 * len(missing)
