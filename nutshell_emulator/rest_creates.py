@@ -171,7 +171,9 @@ class _CreateHandlers(_ReadHandlers):
         if isinstance(value, Ref):
             return self._checked_ref(call, value, old)
         if isinstance(value, tuple) and all(isinstance(v, Ref) for v in value):
-            previous = {(r.entity, r.id): r for r in (old if isinstance(old, tuple) else ())}
+            # An empty tuple passes too: it may replace contact points, not links.
+            kept = old if isinstance(old, tuple) else ()
+            previous = {(r.entity, r.id): r for r in kept if isinstance(r, Ref)}
             return tuple(
                 self._checked_ref(call, v, previous.get((v.entity, v.id), UNSET)) for v in value
             )

@@ -10,7 +10,7 @@ from typing import Any, Final
 
 import attrs
 
-from nutshell_core.model import Contact, Lead, Money, ProductMap, Record, Ref, Unset
+from nutshell_core.model import Contact, Lead, Money, PersonName, ProductMap, Record, Ref, Unset
 from nutshell_emulator.http import HttpReply, json_reply
 from nutshell_emulator.rest_creates import _READ_ONLY, _STATE, _CreateHandlers, _points_input
 from nutshell_emulator.rest_filters import same_id, whole_number
@@ -288,6 +288,18 @@ def _follow_names(cls: type[Record], record: Record, changes: dict[str, Any]) ->
         elif "name" in changes and not parts_changed and isinstance(changes["name"], str):
             first, _, last = changes["name"].strip().partition(" ")
             changes["first_name"], changes["last_name"] = first, last or None
+        if "name" in changes or parts_changed:
+            # The legacy view renders the stored name parts: they follow the new name whole,
+            # as a legacy edit's name string replaces them (salutation included: REST has none).
+            first = changes.get("first_name", getattr(record, "first_name", None))
+            last = changes.get("last_name", getattr(record, "last_name", None))
+            name = changes.get("name", getattr(record, "name", None))
+            changes["person_name"] = PersonName(
+                given=first if isinstance(first, str) else "",
+                family=last if isinstance(last, str) else "",
+                salutation="",
+                display=name if isinstance(name, str) else "",
+            )
     if (
         cls is Lead
         and "description" in changes

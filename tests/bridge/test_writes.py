@@ -818,3 +818,27 @@ def test_note_keys_append_notes_on_both_routes(pair: Pair) -> None:
             if isinstance(n.parent, Ref) and (n.parent.entity, n.parent.id) == ("Contact", 3)
         ]
         assert bodies == ["first", "second"]
+
+
+def test_a_contact_renamed_or_cleared_through_rest_reads_the_same_over_json_rpc(
+    pair: Pair,
+) -> None:
+    """One contact, written the same way on both stores: its name parts follow a REST rename
+    as they follow a legacy one, and its contact points clear with an empty list."""
+    made = [
+        rpc.newContact({"name": "Dr. Bob Ray", "email": ["bob@x.com"], "phone": ["5550100"]})
+        for rpc in (pair.rpc_a, pair.rpc_b)
+    ]
+    assert made[0]["id"] == made[1]["id"] and made[0]["name"]["salutation"] == "Dr."
+    contact_id = made[0]["id"]
+    for edit in (
+        {"name": "Bobby Rayzor"},
+        {"email": [], "phone": []},
+        {"name": "Robert Ray Jr", "description": "renamed again"},
+    ):
+        pair.rpc_a.editContact(contact_id, REV_IGNORE, edit)
+        pair.bridge.editContact(contact_id, REV_IGNORE, edit)
+        direct, bridged = pair.rpc_a.getContact(contact_id), pair.rpc_b.getContact(contact_id)
+        for key in ("name", "htmlUrl", "email", "phone", "description"):
+            assert direct.get(key) == bridged.get(key), (edit, key)
+    assert bridged["name"]["givenName"] == "Robert Ray" and "email" not in bridged
