@@ -38,7 +38,6 @@ from urllib.parse import urlsplit
 
 from bridge.cache import DEFAULT_TTL, ReferenceCache
 from bridge.context import BridgeContext
-from bridge.diff import from_differences
 from bridge.experiment import Experiment, Result, same_api_error
 from bridge.locks import DEFAULT_LOCK_TIMEOUT, RECORD_LOCKS, RecordLocks
 from bridge.publish import masked
@@ -419,8 +418,10 @@ class NutshellAPI(LegacyMethods, TypedFace):
         experiment.use(control, name="rest" if rest_first else "rpc")
         if translator.supported:
             experiment.try_(candidate, name="rpc" if rest_first else "rest")
-        for glob in from_differences(translator.differences):
+        for glob in translator.ignored_paths:
             experiment.ignore(glob)
+        for normalize in translator.normalizers:
+            experiment.normalize(normalize)
         for publisher in self._publishers:
             experiment.publish(self._masking(publisher))
         return experiment.run()

@@ -50,11 +50,13 @@ __all__ = [
     "DifferenceLike",
     "IgnorePredicate",
     "Normalizer",
+    "Same",
     "casefold",
     "check_glob",
     "diff",
     "from_differences",
     "iso_instant",
+    "normalizers_from",
     "numbers_as_decimal",
     "path_matches",
     "render",
@@ -66,6 +68,18 @@ Normalizer = Callable[[str, Any], Any]
 IgnorePredicate = Callable[[str, Any, Any], bool]
 
 
+class Same(enum.Enum):
+    """When a declared difference is tolerated only while the two values are alike in a
+    weaker sense than equal (:func:`normalizers_from`), instead of left out of comparisons."""
+
+    #: ISO times with an offset that name the same instant (``10:00-05:00``, ``15:00+00:00``).
+    INSTANT = "the same instant"
+    #: Numbers of the same value (``10`` and ``10.0``).
+    NUMBER = "the same number"
+    #: A key one side leaves out and the other sends empty (null, or an object of nulls).
+    EMPTY_OR_MISSING = "empty where the RPC API leaves the key out"
+
+
 class DifferenceLike(Protocol):
     """What :func:`from_differences` reads of a :class:`bridge.registry.Difference`."""
 
@@ -74,6 +88,9 @@ class DifferenceLike(Protocol):
 
     @property
     def is_param(self) -> bool: ...
+
+    @property
+    def same(self) -> Same | None: ...
 
 
 class _Missing(enum.Enum):
@@ -472,17 +489,80 @@ def check_glob(glob: str) -> str:
 
 
 def from_differences(differences: Iterable[DifferenceLike]) -> tuple[str, ...]:
-    """The ignore globs of a translator's declared result differences (parameter ones skipped).
+    """The ignore globs of a translator's declared result differences (parameter ones, and
+    those tolerated only while the values are alike, skipped: see :func:`normalizers_from`).
 
     Each path is checked, so a typo in the registry fails here rather than ignoring nothing.
     """
     globs: dict[str, None] = {}
     for difference in differences:
-        if difference.is_param:
+        if difference.is_param or difference.same is not None:
             continue
         _parse(difference.path)
         globs[difference.path] = None
     return tuple(globs)
+
+
+def normalizers_from(differences: Iterable[DifferenceLike]) -> tuple[Normalizer, ...]:
+    """Normalizers for the declared result differences tolerated only while the two values
+    are alike (:class:`Same`): at their paths, both sides are brought to a common form before
+    comparing, so a different value there is still reported. Pass them to :func:`diff` (or
+    :meth:`bridge.experiment.Experiment.normalize`) beside :func:`from_differences`' globs."""
+    out: list[Normalizer] = []
+    for difference in differences:
+        if difference.is_param or difference.same is None:
+            continue
+        globs = _Globs([_parse(difference.path)])
+        out.append(_ALIKE[difference.same](globs))
+    return tuple(out)
+
+
+def _instants_at(globs: _Globs) -> Normalizer:
+    def normalize(path: str, value: Any) -> Any:
+        if isinstance(value, str) and _accepts_path(globs, path):
+            return iso_instant(path, value)
+        return value
+
+    return normalize
+
+
+def _numbers_at(globs: _Globs) -> Normalizer:
+    def normalize(path: str, value: Any) -> Any:
+        if isinstance(value, int | float) and _accepts_path(globs, path):
+            return numbers_as_decimal(path, value)
+        return value
+
+    return normalize
+
+
+def _empty(value: Any) -> bool:
+    return value is None or (
+        isinstance(value, Mapping) and bool(value) and all(v is None for v in value.values())
+    )
+
+
+def _empty_keys_at(globs: _Globs) -> Normalizer:
+    # Runs on the object holding the key: a key can only be dropped from its parent.
+    def normalize(path: str, value: Any) -> Any:
+        if not isinstance(value, Mapping):
+            return value
+        dropped = [
+            key
+            for key, item in value.items()
+            if _empty(item) and _accepts_path(globs, path + _render_segment(_Key(str(key))))
+        ]
+        if not dropped:
+            return value
+        return {key: item for key, item in value.items() if key not in dropped}
+
+    return normalize
+
+
+_ALIKE: Final[Mapping[Same, Callable[[_Globs], Normalizer]]] = {
+    Same.INSTANT: _instants_at,
+    Same.NUMBER: _numbers_at,
+    Same.EMPTY_OR_MISSING: _empty_keys_at,
+}
 
 
 # --- normalizers --------------------------------------------------------------------------------

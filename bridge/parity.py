@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from bridge.api import NutshellAPI as BridgeAPI
-from bridge.diff import diff, from_differences, render
+from bridge.diff import diff, render
 from nutshell_core.calls import bind_call
 from nutshell_core.catalog import Access, rpc_method
 from nutshell_core.errors import UsageError
@@ -37,7 +37,9 @@ class Parity:
         translator = self.bridge.registry[method]
         direct = self.rpc.call_named(row, params)
         bridged = self.bridge.call_named(row, params)
-        entries = diff(direct, bridged, ignore=from_differences(translator.differences))
+        entries = diff(
+            direct, bridged, ignore=translator.ignored_paths, normalizers=translator.normalizers
+        )
         if entries:
             raise ParityError(
                 f"{method} differs between JSON-RPC and the bridge "

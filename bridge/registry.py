@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from bridge.diff import Normalizer, Same, from_differences, normalizers_from
 from nutshell_core.catalog import RPC_METHODS, RpcMethod, rest_operation
 from nutshell_core.errors import ConfigurationError, NotBridgeable
 
@@ -60,13 +61,17 @@ class Difference:
     """One declared way a bridged result or parameter differs from the RPC API's, and why.
 
     ``path`` is a JSON path into the legacy result (``$[*].activitiesCount``) or a parameter
-    (``param:orderBy``); comparisons drop result paths before comparing. ``kind`` says
-    whether the difference makes the method ``partial`` (see :class:`Kind`).
+    (``param:orderBy``); comparisons drop result paths before comparing, or, with ``same``,
+    compare them in a weaker sense (the same instant, the same number). ``kind`` says whether
+    the difference makes the method ``partial`` (see :class:`Kind`).
     """
 
     path: str
     reason: str
     kind: Kind = Kind.VALUE
+    #: Tolerated only while both values are alike this way (a different value is still a
+    #: difference); None: the path is left out of comparisons.
+    same: Same | None = None
 
     @property
     def is_param(self) -> bool:
@@ -75,8 +80,11 @@ class Difference:
 
     @property
     def makes_partial(self) -> bool:
-        """True for a result difference legacy code can notice (not a parameter, not a token)."""
-        return not self.is_param and self.kind is Kind.VALUE
+        """True for a result difference legacy code can notice (not a parameter, not a token,
+        not the same instant or number spelled another way, which code reading the value as a
+        time or a number never sees)."""
+        spelling = self.same in (Same.INSTANT, Same.NUMBER)
+        return not self.is_param and self.kind is Kind.VALUE and not spelling
 
 
 @attrs.frozen(kw_only=True)
@@ -147,8 +155,15 @@ class Translator:
 
     @property
     def ignored_paths(self) -> tuple[str, ...]:
-        """Result paths a comparison must drop (the declared result differences)."""
-        return tuple(d.path for d in self.differences if not d.is_param)
+        """Result paths a comparison must drop (the declared result differences tolerated
+        whatever the values; see :attr:`normalizers` for the others)."""
+        return from_differences(self.differences)
+
+    @property
+    def normalizers(self) -> tuple[Normalizer, ...]:
+        """Normalizers a comparison must apply: the declared result differences tolerated only
+        while both values are alike (:class:`~bridge.diff.Same`)."""
+        return normalizers_from(self.differences)
 
     def __call__(self, context: BridgeContext, params: Mapping[str, Any]) -> Any:
         """Answer the legacy call through REST, or raise :class:`NotBridgeable`."""

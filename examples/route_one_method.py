@@ -12,7 +12,7 @@ from __future__ import annotations
 from _account import account
 
 from bridge import NutshellAPI
-from bridge.diff import diff, from_differences
+from bridge.diff import diff
 from nutshell_rest import track_requests
 
 
@@ -48,8 +48,8 @@ def main() -> None:
             translator = api.registry["getLead"]
 
     # What may differ is declared per method (the migration matrix); the rest must not.
-    declared = from_differences(translator.differences)
-    undeclared = diff(via_rpc, via_rest, ignore=declared)
+    declared = translator.ignored_paths
+    undeclared = diff(via_rpc, via_rest, ignore=declared, normalizers=translator.normalizers)
 
     print(f"Lead {lead_id}: {len(via_rest)} keys through REST, {len(via_rpc)} through JSON-RPC")
     print("Same keys:", sorted(via_rest) == sorted(via_rpc))

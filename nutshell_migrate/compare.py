@@ -26,7 +26,6 @@ import requests
 
 from bridge import Experiment, Result
 from bridge.api import NutshellAPI as BridgeAPI
-from bridge.diff import from_differences
 from bridge.experiment import same_api_error
 from bridge.publish import masked, shadow_record
 from bridge.registry import Registry
@@ -227,8 +226,10 @@ def compare_call(
     if translator.supported:
         candidate = _counted(lambda: translator(bridge.context, params), candidate_requests)
         experiment.try_(candidate, name="rest")
-    for glob in from_differences(translator.differences):
+    for glob in translator.ignored_paths:
         experiment.ignore(glob)
+    for normalize in translator.normalizers:
+        experiment.normalize(normalize)
     experiment.publish(lambda result: results.append(masked(result, bridge.mask)))
     with contextlib.suppress(Exception):  # the control's own error is in the published record
         experiment.run()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Final
 
+from bridge.diff import Same
 from bridge.registry import Difference, Kind
 
 __all__ = [
@@ -13,7 +14,12 @@ __all__ = [
     "NO_TIMES",
     "REV",
     "TEAM_REASON",
+    "empty_address",
+    "instants",
+    "no_is_timed",
+    "no_link_role",
     "team_link",
+    "whole_amounts",
 ]
 
 #: Every bridged record's rev, nested ones included: a token the bridge issues in place of the
@@ -64,4 +70,57 @@ def team_link(path: str) -> tuple[Difference, ...]:
     """The keys a team stub at ``path`` lacks when REST is the only source."""
     return tuple(
         Difference(f"{path}.{key}", TEAM_REASON) for key in ("name", "createdTime", "modifiedTime")
+    )
+
+
+# -- what REST's storage changes in what was written over JSON-RPC --------------------------------
+# Seeded records do not show these (the seed writes UTC times, amounts with cents, no roles...);
+# records written by legacy code do. Where both values can still be compared in a weaker sense
+# (the same instant, the same number), they are: only the spelling is tolerated.
+
+
+def instants(*globs: str) -> tuple[Difference, ...]:
+    """Times at ``globs``: REST keeps instants, so the offset they were written with is lost."""
+    reason = (
+        "REST keeps times as instants (unix seconds): a time written with an offset reads back "
+        "as the same instant in UTC"
+    )
+    return tuple(Difference(glob, reason, same=Same.INSTANT) for glob in globs)
+
+
+def whole_amounts(glob: str) -> Difference:
+    """Amounts at ``glob``: REST sends JSON numbers."""
+    return Difference(
+        glob,
+        "REST sends amounts as JSON numbers: a whole amount written as 10.0 reads back as 10",
+        same=Same.NUMBER,
+    )
+
+
+def empty_address(glob: str) -> Difference:
+    """Address fields at ``glob``: REST sends every one, null when empty."""
+    return Difference(
+        glob,
+        "REST sends every address field, null when empty (the location as an object of "
+        "nulls); the RPC API leaves out fields never set",
+        same=Same.EMPTY_OR_MISSING,
+    )
+
+
+def no_link_role(glob: str) -> Difference:
+    """Link roles at ``glob``: REST links are bare ids."""
+    return Difference(
+        glob,
+        "REST links are ids, so a relationship written with a link (a lead's contact role, a "
+        "contact's title at an account) is not kept: the bridge shows the linked record's "
+        "description, as the RPC API does when none was written",
+    )
+
+
+def no_is_timed(glob: str) -> Difference:
+    """``isTimed`` at ``glob``: REST activities have no such flag."""
+    return Difference(
+        glob,
+        "REST activities have no isTimed: every activity reads as timed (true), one written "
+        "untimed over JSON-RPC too",
     )

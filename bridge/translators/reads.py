@@ -45,6 +45,11 @@ from bridge.translators import _search
 from bridge.translators._queries import Key, MatchesNothing, Order, Term, Unbridgeable
 from bridge.translators._shared import (
     REV,
+    empty_address,
+    instants,
+    no_is_timed,
+    no_link_role,
+    whole_amounts,
 )
 from nutshell_core.catalog import (
     REQUIRED,
@@ -556,35 +561,73 @@ _CACHED_ORDER = Difference(
     "ordered and paged by the bridge over the cached list, by the fields REST supplies",
 )
 
+#: What REST's storage changes in records written over JSON-RPC, compared in a weaker sense
+#: (see _shared): in every result that shows a lead, task or activity (embedded ones too) or
+#: an amount. Link roles and isTimed are lost outright (declared where results show them).
+_STORED: Final = (
+    *instants("$..dueTime", "$..startTime", "$..endTime"),
+    whole_amounts("$..amount"),
+)
+
 #: Per method, the result paths (and parameters) where the bridged answer differs, and why.
 DIFFERENCES: Mapping[str, tuple[Difference, ...]] = {
-    "getLead": (REV, *_at("$", _TEAM_ASSIGNEE), _trashed("leadId")),
+    "getLead": (
+        REV,
+        *_at("$", _TEAM_ASSIGNEE),
+        *_STORED,
+        no_link_role("$..relationship"),
+        _trashed("leadId"),
+    ),
     "findLeads": (
         REV,
         *_at("$[*]", _TEAM_ASSIGNEE),
+        *_STORED,
+        no_link_role("$..relationship"),
         _orders("Lead"),
         _refused_keys("origin, channel and keys the RPC API does not list"),
     ),
-    "searchLeads": (REV,),
-    "getContact": (REV, *_at("$", _CONTACT), _trashed("contactId")),
+    "searchLeads": (REV, *_STORED),
+    "getContact": (
+        REV,
+        *_at("$", _CONTACT),
+        *_STORED,
+        empty_address("$.address.*.*"),
+        no_link_role("$..relationship"),
+        _trashed("contactId"),
+    ),
     "findContacts": (
         REV,
         *_at("$[*]", _CONTACT),
+        *_STORED,
+        empty_address("$[*].address.*.*"),
+        no_link_role("$..relationship"),
         _orders("Contact"),
         _refused_keys("leadId (REST contacts do not link their leads)"),
     ),
-    "searchContacts": (REV,),
-    "getAccount": (REV, *_at("$", _ACCOUNT), _trashed("accountId")),
+    "searchContacts": (REV, *_STORED),
+    "getAccount": (
+        REV,
+        *_at("$", _ACCOUNT),
+        *_STORED,
+        empty_address("$.address.*.*"),
+        no_link_role("$..relationship"),
+        _trashed("accountId"),
+    ),
     "findAccounts": (
         REV,
         *_at("$[*]", _ACCOUNT),
+        *_STORED,
+        empty_address("$[*].address.*.*"),
+        no_link_role("$..relationship"),
         _orders("Account"),
         _refused_keys("hasOpenLeads and origin"),
     ),
-    "searchAccounts": (REV,),
-    "getActivity": (REV, _trashed("activityId")),
+    "searchAccounts": (REV, *_STORED),
+    "getActivity": (REV, *_STORED, no_is_timed("$..isTimed"), _trashed("activityId")),
     "findActivities": (
         REV,
+        *_STORED,
+        no_is_timed("$..isTimed"),
         _orders("Activity"),
         _refused_keys(
             "accountId (the RPC API also matches accounts of participating contacts), userId "
@@ -592,12 +635,12 @@ DIFFERENCES: Mapping[str, tuple[Difference, ...]] = {
             "'scheduled' includes overdue)"
         ),
     ),
-    "getTask": (REV, _trashed("taskId")),
-    "findTasks": (REV, _orders("Task")),
-    "getNote": (REV, _trashed("noteId")),
-    "getProduct": (REV, _trashed("productId")),
-    "findProducts": (REV,),
-    "searchProducts": (REV,),
+    "getTask": (REV, *_STORED, _trashed("taskId")),
+    "findTasks": (REV, *_STORED, _orders("Task")),
+    "getNote": (REV, *_STORED, _trashed("noteId")),
+    "getProduct": (REV, *_STORED, _trashed("productId")),
+    "findProducts": (REV, *_STORED),
+    "searchProducts": (REV, *_STORED),
     "getUser": (
         REV,
         *_at("$", [(f".teams.viewTeam[*].{key}", _TEAM) for key in _TEAM_KEYS]),
@@ -616,8 +659,8 @@ DIFFERENCES: Mapping[str, tuple[Difference, ...]] = {
     "findAccountTypes": (REV, _CACHED_ORDER),
     "findActivityTypes": (REV, _CACHED_ORDER),
     "findCompetitors": (REV, _CACHED_ORDER),
-    "searchByEmail": (REV,),
-    "searchUniversal": (REV,),
+    "searchByEmail": (REV, *_STORED),
+    "searchUniversal": (REV, *_STORED),
     "searchContactsAndUsers": (REV,),
     "searchActivityParticipants": (REV,),
 }

@@ -34,7 +34,7 @@ from bridge.context import BridgeContext
 from bridge.registry import Difference, Translator
 from bridge.translators import _queries as q
 from bridge.translators._queries import Order, Unbridgeable
-from bridge.translators._shared import REV
+from bridge.translators._shared import REV, instants
 from nutshell_core.catalog import REQUIRED, RPC_METHODS, RpcMethod
 from nutshell_core.errors import NotBridgeable, NotFoundError
 from nutshell_core.model import (
@@ -363,7 +363,12 @@ _ORDER = Difference(
 #: Per method, the result paths (and parameters) where the bridged answer differs, and why.
 DIFFERENCES: Final[Mapping[str, tuple[Difference, ...]]] = {
     "getEmail": (REV, *_email_paths("$"), _TRASHED),
-    "findTimeline": (REV, *_email_paths("$[*]"), _ORDER),
+    "findTimeline": (
+        REV,
+        *_email_paths("$[*]"),
+        *instants("$..dueTime", "$..startTime", "$..endTime"),
+        _ORDER,
+    ),
 }
 
 _OPERATIONS: Final[Mapping[str, tuple[tuple[str, str], ...]]] = {

@@ -15,11 +15,13 @@ from hypothesis import strategies as st
 from bridge.diff import (
     MISSING,
     DiffEntry,
+    Same,
     casefold,
     check_glob,
     diff,
     from_differences,
     iso_instant,
+    normalizers_from,
     numbers_as_decimal,
     path_matches,
     render,
@@ -417,6 +419,53 @@ def test_from_differences_keeps_result_paths_only() -> None:
     assert diff([{"id": 1, "activitiesCount": 1}], [{"id": 1}], ignore=globs) == ()
     with pytest.raises(UsageError):
         from_differences([Difference("activitiesCount", "no $")])
+
+
+def test_differences_tolerated_while_alike_still_report_other_values() -> None:
+    """A ``same`` difference is left out of the globs and compared through a normalizer: the
+    spelling it tolerates passes, a different value at the same path is still reported."""
+    differences = [
+        Difference("$..dueTime", "UTC", same=Same.INSTANT),
+        Difference("$..amount", "numbers", same=Same.NUMBER),
+        Difference("$.address.*.*", "nulls", same=Same.EMPTY_OR_MISSING),
+        Difference("$.rev", "opaque"),
+    ]
+    assert from_differences(differences) == ("$.rev",)
+    alike = normalizers_from(differences)
+    written = {
+        "rev": "1",
+        "dueTime": "2030-01-01T10:00:00-0500",
+        "value": {"amount": 10.0},
+        "address": {"home": {"city": "Austin"}},
+    }
+    read = {
+        "rev": "b:2",
+        "dueTime": "2030-01-01T15:00:00+0000",
+        "value": {"amount": 10},
+        "address": {
+            "home": {
+                "city": "Austin",
+                "address_2": None,
+                "location": {"latitude": None, "longitude": None},
+            }
+        },
+    }
+    globs = from_differences(differences)
+    assert diff(written, read, ignore=globs) != ()  # undeclared, these would all show
+    assert diff(written, read, ignore=globs, normalizers=alike) == ()
+    changed = {
+        **read,
+        "dueTime": "2030-01-01T16:00:00+0000",
+        "value": {"amount": 11},
+        "address": {"home": {"city": None, "address_2": "Suite 1"}},
+    }
+    paths = {e.path for e in diff(written, changed, ignore=globs, normalizers=alike)}
+    assert paths == {
+        "$.dueTime",
+        "$.value.amount",
+        "$.address.home.city",
+        "$.address.home.address_2",
+    }
 
 
 def test_entries_pickle_and_missing_stays_itself() -> None:
