@@ -56,7 +56,7 @@ from nutshell_rest.query import MAX_PAGE_LIMIT, Query
 from nutshell_rpc.shapes import lead_accounts
 
 if TYPE_CHECKING:
-    from nutshell_rest import RestClient
+    from nutshell_rest import Envelope, RestClient
 
 T = TypeVar("T")
 
@@ -179,6 +179,23 @@ def note_author(record: Record) -> Record:
     except MalformedResponseError:
         return record
     return attrs.evolve(record, user=author)
+
+
+def existing(resource: Any, ids: list[int]) -> list[Envelope]:
+    """``resource.get_many`` of the records of ``ids`` that exist: the envelopes answering them.
+
+    REST keeps a link to a record deleted after the link was written, and answers a batch
+    holding an id it lacks with 404 as a whole: the batch is halved until the missing ids
+    stand alone, and those are left out. Extra requests are sent only when a batch is
+    refused (at most two per missing id and halving).
+    """
+    try:
+        return [resource.get_many(ids)]
+    except NotFoundError:
+        if len(ids) == 1:
+            return []
+        half = len(ids) // 2
+        return existing(resource, ids[:half]) + existing(resource, ids[half:])
 
 
 class Completer:
@@ -306,30 +323,13 @@ class Completer:
             return []
         out: list[Record] = []
         for chunk in chunks([str(i) for i in ids], IDS_PER_GET):
-            out += self._get_batch(resource, cls, [int(i) for i in chunk])
-        return out
-
-    def _get_batch(self, resource: Any, cls: type[Record], ids: list[int]) -> list[Record]:
-        """The linked records of ``ids`` that still exist, with their side-loads.
-
-        REST keeps a link to a record deleted after the link was written, and answers a
-        batch holding a deleted id with 404 as a whole: the batch is halved until the deleted
-        ids stand alone, and those are left out (the presenter renders a link it cannot
-        resolve as a bare stub). A read must not fail because something it links to is gone;
-        the legacy API still answers it. Extra requests are sent only when a batch is refused.
-        """
-        try:
-            envelope = resource.get_many(ids)
-        except NotFoundError:
-            if len(ids) == 1:
-                return []
-            half = len(ids) // 2
-            return self._get_batch(resource, cls, ids[:half]) + self._get_batch(
-                resource, cls, ids[half:]
-            )
-        out = self._records(envelope.records, cls)
-        for items in envelope.included.values():
-            out += [r for r in self._records(items, None) if type(r) is not cls]
+            # A linked record deleted since is left out: a read must not fail because
+            # something it links to is gone (the legacy API still answers it), and the
+            # presenter renders a link it cannot resolve as a bare stub.
+            for envelope in existing(resource, [int(i) for i in chunk]):
+                out += self._records(envelope.records, cls)
+                for items in envelope.included.values():
+                    out += [r for r in self._records(items, None) if type(r) is not cls]
         return out
 
     def _scan(self, cls: type[Record], key: str, wires: Sequence[str]) -> list[Record]:

@@ -23,6 +23,7 @@ from nutshell_core.errors import MalformedResponseError, NotBridgeable, NotFound
 from nutshell_core.model import UNSET, Record, Ref, Team, User, entity_class
 from nutshell_rest import RestClient
 from nutshell_rpc import NutshellAPI as RpcAPI
+from nutshell_rpc.inputs import read_rev
 from nutshell_rpc.layout_bases import FULL_ATTRS
 from nutshell_rpc.shapes import Presenter
 
@@ -419,6 +420,7 @@ class BridgeContext:
         ``current`` is the record as REST has it, when the caller has just read it: a bridge
         rev is then compared with it instead of with a second read.
         """
+        rev = read_rev(rev)  # a rev that is no string (nor a PHP client's int) is a 400
         if rev == REV_IGNORE or rev is None:
             # A null rev is accepted by the RPC API's front as "no check" (real clients send
             # `rev: null`); the REST route does the same so both routes answer alike.

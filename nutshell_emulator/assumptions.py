@@ -210,6 +210,10 @@ ASSUMPTIONS: tuple[Assumption, ...] = (
         "json-rpc search and queries",
         ("findTags", "Name strings of tag records plus tags in use, sorted case-insensitively."),
         (
+            "Query keys",
+            "The keys each find* takes are the reference's (nutshell_rpc.rules.QUERY_KEYS); any other is a 400 'cannot be filtered by'. findLeads origin and channel and findAccounts origin are taken by the legacy API but refused here the same way: the emulator keeps no origins.",
+        ),
+        (
             "Duplicates",
             "newTag duplicate check and newSource get-or-create match names case-insensitively.",
         ),

@@ -51,8 +51,11 @@ def _find(backend: EmulatorBackend, call: Call) -> Any:
             raise bad_input("query", f"expected an object, got {type(query).__name__}")
         filters = _QUERY.get(cls, {})
         for key, value in query.items():
+            legacy.check_query_key(cls, key)
             build = filters.get(key) or _COMMON_QUERY.get(key)
             if build is None:
+                # Keys the legacy API takes that the emulator cannot filter by (origin,
+                # channel: it keeps no origins) are refused as unknown keys are.
                 raise bad_input(f"query.{key}", f"{cls.rpc_type} cannot be filtered by {key!r}")
             test = build(backend, call, value, f"query.{key}")
             records = [r for r in records if test(r)]

@@ -23,7 +23,7 @@ from nutshell_core.model import (
     User,
 )
 from nutshell_emulator.emails import timeline_time
-from nutshell_rpc.inputs import bad_input, read_int
+from nutshell_rpc.inputs import bad_input, read_int, read_rev
 
 if TYPE_CHECKING:
     from nutshell_emulator.rpc_front import EmulatorBackend
@@ -116,12 +116,8 @@ def _positive(value: Any, field: str) -> int:
 
 
 def _rev(value: Any) -> str | None:
-    """A rev as the store compares it: revs are strings, but PHP clients send integers."""
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, str | int):
-        raise bad_input("rev", f"expected a string, got {type(value).__name__}")
-    return str(value)
+    """A rev as the store compares it (:func:`nutshell_rpc.inputs.read_rev`)."""
+    return read_rev(value)
 
 
 def _int(value: object) -> int:

@@ -96,6 +96,7 @@ __all__ = [
     "read_int",
     "read_money",
     "read_number",
+    "read_rev",
     "read_text",
     "read_time",
 ]
@@ -200,6 +201,16 @@ def read_text(value: Any, field: str, *, null: bool = True) -> str | None:
     if isinstance(value, int | float) and not isinstance(value, bool):
         return str(value)
     raise bad_input(field, f"expected a string, got {_kind(value)}")
+
+
+def read_rev(value: Any) -> str | None:
+    """A rev as an edit or delete is checked with: revs are strings, but PHP clients send
+    integers; null skips the check. Anything else is a 400 naming ``rev``."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise bad_input("rev", f"expected a string, got {type(value).__name__}")
+    return str(value)
 
 
 def read_int(value: Any, field: str) -> int:
@@ -369,6 +380,9 @@ class InputReader:
     def record(self, cls: type[Record], record_id: int, field: str) -> Record | None:
         """The live record ``cls`` ``record_id``; a 400 naming ``field`` when the source holds
         every record of ``cls`` and lacks this one; None when it is not known to the source."""
+        if record_id < 0:
+            # No record has one: refused as the RPC API refuses it, whatever the source holds.
+            raise bad_input(field, f"no {cls.rpc_type} with id {record_id}")
         found = self._source.find(cls, record_id) if self._source is not None else None
         if found is None and self._verified(cls):
             raise bad_input(field, f"no {cls.rpc_type} with id {record_id}")

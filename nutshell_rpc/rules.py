@@ -55,13 +55,16 @@ from nutshell_rpc.inputs import (
 from nutshell_rpc.shapes import money_total
 
 __all__ = [
+    "COMMON_QUERY_KEYS",
     "NOTE_PARENTS",
+    "QUERY_KEYS",
     "REQUIRED_KEYS",
     "LeadPlan",
     "OtherSide",
     "activity_defaults",
     "bare_ref",
     "check_activity_times",
+    "check_query_key",
     "first_value",
     "lead_value",
     "merge_custom_fields",
@@ -92,6 +95,73 @@ REQUIRED_KEYS: Final[Mapping[type[Record], tuple[str, tuple[str, ...]]]] = {
     User: ("user", ("emails",)),
     Tag: ("tag", ("name", "applies_to")),
 }
+
+#: The ``query`` keys a legacy ``find*`` of each class accepts (beside :data:`COMMON_QUERY_KEYS`;
+#: the reference's list, ``origin`` and ``channel`` included); any other key is refused with a
+#: 400 (see :func:`check_query_key`).
+QUERY_KEYS: Final[Mapping[type[Record], frozenset[str]]] = {
+    Lead: frozenset(
+        {
+            "status",
+            "filter",
+            "accountId",
+            "contactId",
+            "milestoneId",
+            "milestoneIds",
+            "stagesetId",
+            "stagesetIds",
+            "outcomeId",
+            "number",
+            "assignee",
+            "tag",
+            "source",
+            "sourceId",
+            "priority",
+            "dueTime",
+            "closedTime",
+            "origin",
+            "channel",
+        }
+    ),
+    Contact: frozenset({"accountId", "leadId", "tag"}),
+    Account: frozenset(
+        {
+            "accountType",
+            "accountTypeId",
+            "industry",
+            "industryId",
+            "territory",
+            "territoryId",
+            "hasOpenLeads",
+            "tag",
+            "origin",
+        }
+    ),
+    Activity: frozenset(
+        {
+            "leadId",
+            "contactId",
+            "accountId",
+            "userId",
+            "status",
+            "activityTypeId",
+            "isFlagged",
+            "startTime",
+            "endTime",
+        }
+    ),
+    Task: frozenset({"assignee", "dueTime"}),
+}
+#: The ``query`` keys every legacy ``find*`` accepts.
+COMMON_QUERY_KEYS: Final = frozenset({"id", "modifiedTime", "createdTime"})
+
+
+def check_query_key(cls: type[Record], key: str) -> None:
+    """Refuse a ``query`` key the legacy ``find*`` of ``cls`` does not accept, as it does
+    (400 naming the key); keys it accepts pass."""
+    if key not in COMMON_QUERY_KEYS and key not in QUERY_KEYS.get(cls, frozenset()):
+        raise bad_input(f"query.{key}", f"{cls.rpc_type} cannot be filtered by {key!r}")
+
 
 #: Input keys whose model attribute is spelled differently (for the 400's field name).
 _WIRE_NAMES: Final[Mapping[str, str]] = {"applies_to": "entityType"}

@@ -18,6 +18,7 @@ __all__ = [
     "instants",
     "no_is_timed",
     "no_link_role",
+    "no_salutation",
     "team_link",
     "whole_amounts",
 ]
@@ -123,4 +124,14 @@ def no_is_timed(glob: str) -> Difference:
         glob,
         "REST activities have no isTimed: every activity reads as timed (true), one written "
         "untimed over JSON-RPC too",
+    )
+
+
+def no_salutation(glob: str) -> Difference:
+    """A contact's salutation at ``glob``: REST names a person without one."""
+    return Difference(
+        glob,
+        "stored: REST names a contact by name, firstName and lastName, with no salutation, so "
+        "one written over JSON-RPC ('Dr. Jean Dupont') reads back empty, and one written "
+        "through the bridge is not kept",
     )

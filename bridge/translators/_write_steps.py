@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any, TypeVar
+from typing import Any, Final, TypeVar
 
 from bridge.cache import REFERENCE_CLASSES
-from bridge.complete import note_author, rest_resource
+from bridge.complete import existing, note_author, rest_resource
 from bridge.context import BridgeContext
 from bridge.revs import REV_IGNORE, WriteGuard
 from nutshell_core import model
@@ -26,6 +26,8 @@ from nutshell_core.errors import (
     OutcomeUnknownError,
 )
 from nutshell_core.model import (
+    Contact,
+    Lead,
     Note,
     Product,
     Record,
@@ -40,6 +42,7 @@ from nutshell_rpc import rules as legacy
 from nutshell_rpc.inputs import (
     InputReader,
     ParsedInput,
+    bad_input,
     read_int,
 )
 
@@ -318,6 +321,40 @@ def _relink(ctx: BridgeContext, side: legacy.OtherSide, target: Record) -> None:
         patch = Patch(owner_cls.rest_type)
         patch = patch.add_link(link, target_id) if add else patch.remove_link(link, target_id)
         _resource(ctx, owner_cls, Patchable).update(owner_id, patch)
+
+
+#: Where each other-side link list is sent in a legacy input (``contact.leads``...).
+_OTHER_SIDE_KEYS: Final[Mapping[type[Record], str]] = {Lead: "leads", Contact: "contacts"}
+
+
+def _check_other_sides(
+    ctx: BridgeContext, cls: type[Record], parsed: ParsedInput, field: str
+) -> None:
+    """Refuse, before the first write, links to records that do not exist among those the
+    RPC API keeps on the other record (a contact's leads, an account's contacts).
+
+    Those are written one PATCH per linked record after the record itself, so REST's own
+    refusal of a missing id would come after the record was created or its other links
+    dropped. The RPC API checks them first and writes nothing (400, naming the input entry):
+    so does this, with one batch GET per kind of linked record.
+    """
+    for side in legacy.other_side_links(cls(), parsed):
+        ids = [_int(ref.id) for ref in side.wanted]
+        if not ids:
+            continue
+        resource = _resource(ctx, side.owner_cls, Gettable)
+        found = {
+            record.id
+            for envelope in existing(resource, sorted(set(ids)))
+            for record in envelope.records
+            if isinstance(record, Record)
+        }
+        for index, record_id in enumerate(ids):
+            if record_id not in found:
+                key = _OTHER_SIDE_KEYS[side.owner_cls]
+                raise bad_input(
+                    f"{field}.{key}[{index}]", f"no {side.owner_cls.rpc_type} with id {record_id}"
+                )
 
 
 def _write_links(ctx: BridgeContext, record: Record, parsed: ParsedInput) -> None:

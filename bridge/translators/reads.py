@@ -49,6 +49,7 @@ from bridge.translators._shared import (
     instants,
     no_is_timed,
     no_link_role,
+    no_salutation,
     whole_amounts,
 )
 from nutshell_core.catalog import (
@@ -89,6 +90,7 @@ from nutshell_core.model import (
 )
 from nutshell_rest.envelope import Envelope
 from nutshell_rest.query import Query
+from nutshell_rpc import rules as legacy
 from nutshell_rpc.inputs import bad_input, read_bool, read_int
 
 __all__ = ["DIFFERENCES", "ENTITIES", "READ_METHODS", "TRANSLATORS", "Entity"]
@@ -359,6 +361,7 @@ def _parse_query(entity: Entity, value: Any) -> list[Term]:
     for key, item in value.items():
         parse = entity.query.get(key)
         if parse is None:
+            legacy.check_query_key(entity.cls, key)  # a key the RPC API refuses: its 400
             raise Unbridgeable(f"query.{key} has no REST filter")
         term = parse(item, f"query.{key}")
         for rest_key in term.keys:
@@ -386,15 +389,24 @@ def _fetch_one(
     context: BridgeContext, entity: Entity, record_id: int
 ) -> tuple[Record, list[Record]]:
     """``GET /<entity>/{id}``: the record and its side-loads, in one request."""
+    missing = NotFoundError(
+        f"{entity.cls.rpc_type} {record_id} not found",
+        status=404,
+        code=404,
+        target=entity.cls.entity,
+    )
     if record_id < 1:
-        # REST cannot even spell such an id; the RPC API answers "not found".
-        raise NotFoundError(f"{entity.cls.rpc_type} {record_id} not found", status=404, code=404)
+        raise missing  # REST cannot even spell such an id; the RPC API answers "not found"
     resource = getattr(context.rest, entity.resource)
     # get_many returns the whole envelope, side-loads included; one id is one request.
-    envelope = resource.get_many([record_id])
+    try:
+        envelope = resource.get_many([record_id])
+    except NotFoundError:
+        # REST's 404 is an HTML page; the legacy error names the record (code 404).
+        raise missing from None
     found = _records(envelope.records, entity.cls)
     if len(found) != 1:
-        raise NotFoundError(f"{entity.cls.rpc_type} {record_id} not found", status=404, code=404)
+        raise missing
     return found[0], _included(envelope)
 
 
@@ -584,7 +596,7 @@ DIFFERENCES: Mapping[str, tuple[Difference, ...]] = {
         *_STORED,
         no_link_role("$..relationship"),
         _orders("Lead"),
-        _refused_keys("origin, channel and keys the RPC API does not list"),
+        _refused_keys("origin and channel"),
     ),
     "searchLeads": (REV, *_STORED),
     "getContact": (
@@ -593,6 +605,7 @@ DIFFERENCES: Mapping[str, tuple[Difference, ...]] = {
         *_STORED,
         empty_address("$.address.*.*"),
         no_link_role("$..relationship"),
+        no_salutation("$.name.salutation"),
         _trashed("contactId"),
     ),
     "findContacts": (
@@ -601,6 +614,7 @@ DIFFERENCES: Mapping[str, tuple[Difference, ...]] = {
         *_STORED,
         empty_address("$[*].address.*.*"),
         no_link_role("$..relationship"),
+        no_salutation("$[*].name.salutation"),
         _orders("Contact"),
         _refused_keys("leadId (REST contacts do not link their leads)"),
     ),

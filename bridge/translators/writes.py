@@ -52,9 +52,10 @@ import attrs
 
 from bridge.context import BridgeContext
 from bridge.registry import Difference, Status, Translator
-from bridge.translators._shared import REV, team_link
+from bridge.translators._shared import REV, no_salutation, team_link
 from bridge.translators._write_steps import (
     _append_note,
+    _check_other_sides,
     _created,
     _current,
     _edit_patch,
@@ -214,6 +215,7 @@ def _unowned(record: Contact | Account) -> dict[str, Any]:
 def _new_contact(ctx: BridgeContext, params: Mapping[str, Any]) -> Any:
     reader = _reader(ctx)
     parsed = reader.read(Contact, params.get("contact"), "contact")
+    _check_other_sides(ctx, Contact, parsed, "contact")
     values = _with_tags(ctx, reader, Contact, legacy.new_contact_values(parsed.values))
     contact = _created(ctx.rest.contacts.create(_unowned(Contact(**values))), Contact)
     _note_and_links(ctx, contact, parsed)
@@ -224,6 +226,7 @@ def _new_account(ctx: BridgeContext, params: Mapping[str, Any]) -> Any:
     reader = _reader(ctx)
     parsed = reader.read(Account, params.get("account"), "account")
     legacy.require_new(Account, parsed.values)
+    _check_other_sides(ctx, Account, parsed, "account")
     values = _with_tags(ctx, reader, Account, parsed.values)
     account = _created(ctx.rest.accounts.create(_unowned(Account(**values))), Account)
     _note_and_links(ctx, account, parsed)
@@ -258,6 +261,7 @@ def _editor(method: str) -> Callable[[BridgeContext, Mapping[str, Any]], Any]:
         record_id, current, guard = _current(ctx, row, params)
         reader = _reader(ctx)
         parsed = reader.read(cls, params.get(param), param)
+        _check_other_sides(ctx, cls, parsed, param)
         values = legacy.merge_custom_fields(current, parsed.values)
         if isinstance(current, Account) and parsed.contact_links is not None:
             values["contacts"] = ()  # the links now live on the contacts (see _write_links)
@@ -298,6 +302,18 @@ def _activity_body(activity: Activity, log_note: str | None) -> dict[str, Any]:
     return body
 
 
+def _clear_dropped_links(before: Mapping[str, Any], body: dict[str, Any]) -> None:
+    """Send the links an edit empties as empty: a body leaves out empty links (what a create
+    needs), and a PUT that leaves a link out keeps it, where the RPC API clears it."""
+    old_links = before.get("links")
+    if not isinstance(old_links, Mapping):
+        return
+    links = body.setdefault("links", {})
+    for name, value in old_links.items():
+        if name not in links:
+            links[name] = [] if isinstance(value, list) else None
+
+
 def _new_activity(ctx: BridgeContext, params: Mapping[str, Any]) -> Any:
     source = _InputSource(ctx)
     parsed = InputReader(source, verified=_verified).read(
@@ -322,6 +338,7 @@ def _edit_activity(ctx: BridgeContext, params: Mapping[str, Any]) -> Any:
     values.pop("is_timed", None)
     # REST updates an activity with PUT of its full body: the record as it is, input applied.
     body = _activity_body(attrs.evolve(current, **values), parsed.log_note)
+    _clear_dropped_links(record_to_rest_input(current), body)
     with guard.writing():
         ctx.rest.activities.replace(activity_id, body)
     return _present(ctx, Activity, activity_id)
@@ -449,6 +466,7 @@ _PARTY_DIFFERENCES: Final = (
 _CONTACT_DIFFERENCES: Final = (
     *_PARTY_DIFFERENCES,
     Difference("$.accounts[*].relationship", _NO_RELATIONSHIP),
+    no_salutation("$.name.salutation"),
 )
 _ACCOUNT_DIFFERENCES: Final = (
     *_PARTY_DIFFERENCES,
@@ -508,6 +526,12 @@ _LEAD_UNCONFIRMED: Final = (
         "REST leads have no primary-account link: the primary account is written first in "
         "links.accounts, the others after it, and read back as the first (assumed; see the "
         "emulator's assumptions, 'Primary account')",
+    ),
+    Difference(
+        "param:lead.value",
+        "stored: REST sets a lead's value by its amount alone (manualValue), so the currency "
+        "is the one Nutshell keeps for the lead (its market's; USD in the emulator), not the "
+        "one sent",
     ),
 )
 

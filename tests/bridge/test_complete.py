@@ -12,7 +12,7 @@ import pytest
 import responses
 
 from bridge import NutshellAPI as BridgeAPI
-from bridge.complete import MAX_REQUESTS, MAX_ROUNDS, Completer
+from bridge.complete import MAX_REQUESTS, MAX_ROUNDS, Completer, existing
 from bridge.routes import Mode, Routes
 from bridge.times import EVENT_IDS_PER_REQUEST, EventTimes, LegacyReference
 from nutshell_core.errors import NotFoundError
@@ -303,10 +303,9 @@ def test_a_refused_batch_is_halved_only_around_the_missing_ids() -> None:
             records = tuple(Contact(id=i) for i in ids)
             return type("Envelope", (), {"records": records, "included": {}})()
 
-    completer = Completer.__new__(Completer)
     for missing in (set(), {7}, {1, 16}, set(range(1, 17))):
         resource = Accounts(missing)
-        found = completer._get_batch(resource, Contact, list(range(1, 17)))
+        found = [r for envelope in existing(resource, list(range(1, 17))) for r in envelope.records]
         assert [r.id for r in found] == [i for i in range(1, 17) if i not in missing]
         if not missing:
             assert len(resource.asked) == 1

@@ -118,7 +118,7 @@ def _add_records(rpc: RpcAPI, store: Store) -> dict[str, int]:
     titled = rpc.call(
         "newContact",
         {
-            "name": "Pat Titled",
+            "name": "Dr. Pat Titled",
             "accounts": [{"id": account.id, "relationship": "CFO"}],
             "address": {"work": {"city": "Austin"}},
         },
@@ -713,13 +713,48 @@ def test_bad_input_fails_as_it_does_over_rpc(
     assert bridged.value.message == direct.value.message
 
 
-def test_a_missing_record_is_not_found_on_both_routes(world: World) -> None:
-    with pytest.raises(NotFoundError):
-        world.rpc.call("getContact", 9999)
-    with pytest.raises(NotFoundError):
-        world.bridge.call("getContact", 9999)
-    with pytest.raises(NotFoundError):
-        world.bridge.call("getContact", 0)
+@pytest.mark.parametrize(
+    ("method", "key"),
+    [
+        ("findLeads", "bogus"),
+        ("findContacts", "name"),
+        ("findAccounts", "email"),
+        ("findActivities", "participantId"),
+        ("findTasks", "leadId"),
+        ("findTasks", "isCompleted"),
+    ],
+)
+def test_a_query_key_the_legacy_api_refuses_is_its_400_on_both_routes(
+    world: World, method: str, key: str
+) -> None:
+    """Not NotBridgeable: the legacy API refuses the key itself (400), so the bridge does."""
+    with pytest.raises(InvalidRequestError) as direct:
+        world.rpc.call(method, {key: 1})
+    with pytest.raises(InvalidRequestError) as bridged:
+        world.bridge.call(method, {key: 1})
+    assert (bridged.value.status, bridged.value.code) == (400, -32602)
+    assert bridged.value.message == direct.value.message
+
+
+def test_a_legacy_query_key_rest_cannot_filter_by_is_not_bridgeable(world: World) -> None:
+    with pytest.raises(NotBridgeable):
+        world.bridge.call("findAccounts", {"hasOpenLeads": True})
+    with pytest.raises(NotBridgeable):
+        world.bridge.call("findLeads", {"origin": 1})
+
+
+@pytest.mark.parametrize(
+    "method", ["getLead", "getContact", "getAccount", "getActivity", "getTask", "getNote"]
+)
+def test_a_missing_record_is_the_same_not_found_on_both_routes(world: World, method: str) -> None:
+    """The legacy error, not REST's HTML 404: code 404 and the record named, whatever the id."""
+    for record_id in (9999, 0, 2**70):
+        with pytest.raises(NotFoundError) as direct:
+            world.rpc.call(method, record_id)
+        with pytest.raises(NotFoundError) as bridged:
+            world.bridge.call(method, record_id)
+        assert (bridged.value.status, bridged.value.code) == (404, 404), record_id
+        assert bridged.value.message == direct.value.message, record_id
 
 
 def test_a_deleted_record_is_the_declared_parameter_difference(world: World) -> None:

@@ -398,6 +398,9 @@ SCENARIOS: list[tuple[str, tuple[Any, ...], Mapping[str, str]]] = [
     ),
     ("editActivity", (1, REV_IGNORE, {"name": "Renamed", "isAllDay": True}), {}),
     ("editActivity", (13, REV_IGNORE, {"name": "Still cancelled"}), {}),
+    # A PUT that left an emptied link out kept it: links an edit empties are sent empty.
+    ("editActivity", (3, REV_IGNORE, {"leads": []}), {}),
+    ("editActivity", (3, REV_IGNORE, {"leads": None, "participants": []}), {}),
     ("editActivity", (3, REV_IGNORE, {"isFlagged": True}), {}),  # stored overdue
     ("editActivity", (1, REV_IGNORE, {"status": 2}), {}),
     ("editActivity", (8, REV_IGNORE, {"status": 1, "note": "logged it"}), {}),  # scheduled
@@ -731,6 +734,18 @@ BAD_INPUT = [
     ("newTag", ({"name": "x"},)),
     ("newSource", ("  ",)),
     ("deleteProduct", (999, REV_IGNORE)),
+    # Links kept on the other record (one PATCH each, after the record is written): a missing
+    # or impossible id is refused before anything is written, as over JSON-RPC.
+    ("newContact", ({"name": "Linked", "leads": [{"id": 5}, {"id": 999999}]},)),
+    ("editContact", (3, REV_IGNORE, {"leads": [{"id": 999999}]})),
+    ("editContact", (3, REV_IGNORE, {"leads": [{"id": -1}]})),
+    ("newAccount", ({"name": "Linked", "contacts": [{"id": 999999}]},)),
+    ("editAccount", (2, REV_IGNORE, {"contacts": [{"id": 3}, {"id": 2**70}]})),
+    ("editLead", (5, REV_IGNORE, {"contacts": [{"id": -1}]})),
+    # A rev that is no string (nor a PHP client's integer) is a 400, not a stale rev.
+    ("editLead", (5, 1.0, {"description": "x"})),
+    ("deleteContact", (3, [])),
+    ("editTask", (1, {}, {"title": "x"})),
 ]
 
 

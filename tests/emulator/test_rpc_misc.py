@@ -20,8 +20,10 @@ from nutshell_emulator import rules
 from nutshell_emulator.rest_present import INSTANCE_ID, SITE_ID
 from nutshell_emulator.rpc_front import EmulatorBackend
 from nutshell_emulator.rpc_misc import HANDLERS, backups, parse_email
+from nutshell_emulator.rpc_queries import _COMMON_QUERY, _QUERY
 from nutshell_emulator.store import Store
 from nutshell_rpc.convert import value_to_rpc
+from nutshell_rpc.rules import COMMON_QUERY_KEYS, QUERY_KEYS
 from nutshell_rpc.server import RpcServer
 
 EMAIL, KEY = "owner@example.com", "misc-test-key-0000001"
@@ -247,3 +249,19 @@ def test_instance_data_and_mobile_settings(rpc: Rpc) -> None:
         "userId": rpc.user.id,
         "timeZone": "UTC",
     }
+
+
+def test_the_emulator_filters_by_the_legacy_query_keys_but_origins() -> None:
+    """One list of the keys each find* takes (the bridge refuses the others the same way):
+    the emulator filters by all of them but the origin keys (it keeps no origins)."""
+    assert set(_COMMON_QUERY) == COMMON_QUERY_KEYS
+    assert set(_QUERY) == set(QUERY_KEYS)
+    unfiltered = {cls.entity: QUERY_KEYS[cls] - set(_QUERY[cls]) for cls in QUERY_KEYS}
+    assert unfiltered == {
+        "Lead": {"origin", "channel"},
+        "Contact": set(),
+        "Account": {"origin"},
+        "Activity": set(),
+        "Task": set(),
+    }
+    assert all(set(_QUERY[cls]) <= QUERY_KEYS[cls] for cls in QUERY_KEYS)
