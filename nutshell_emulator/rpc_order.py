@@ -24,6 +24,7 @@ from nutshell_core.model import (
 )
 from nutshell_emulator.emails import timeline_time
 from nutshell_rpc.inputs import bad_input, read_int, read_rev
+from nutshell_rpc.rules import order_key
 
 if TYPE_CHECKING:
     from nutshell_emulator.rpc_front import EmulatorBackend
@@ -34,9 +35,7 @@ if TYPE_CHECKING:
 SortKey = Callable[["EmulatorBackend", Record], Any]
 
 
-def _norm(name: str) -> str:
-    """``last_name``, ``lastName`` and ``LASTNAME`` are one order key."""
-    return name.replace("_", "").casefold()
+_norm = order_key  # ``last_name``, ``lastName`` and ``LASTNAME`` are one order key
 
 
 def _sort_key(value: Any, record: Record) -> tuple[bool, Any, int]:

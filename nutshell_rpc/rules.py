@@ -55,8 +55,10 @@ from nutshell_rpc.inputs import (
 from nutshell_rpc.shapes import money_total
 
 __all__ = [
+    "COMMON_ORDER_KEYS",
     "COMMON_QUERY_KEYS",
     "NOTE_PARENTS",
+    "ORDER_KEYS",
     "QUERY_KEYS",
     "REQUIRED_KEYS",
     "LeadPlan",
@@ -64,6 +66,7 @@ __all__ = [
     "activity_defaults",
     "bare_ref",
     "check_activity_times",
+    "check_order_key",
     "check_query_key",
     "first_value",
     "lead_value",
@@ -72,6 +75,7 @@ __all__ = [
     "new_contact_values",
     "new_task_values",
     "note_parent",
+    "order_key",
     "other_side_links",
     "plan_lead_edit",
     "plan_new_lead",
@@ -154,6 +158,48 @@ QUERY_KEYS: Final[Mapping[type[Record], frozenset[str]]] = {
 }
 #: The ``query`` keys every legacy ``find*`` accepts.
 COMMON_QUERY_KEYS: Final = frozenset({"id", "modifiedTime", "createdTime"})
+
+
+#: The ``orderBy`` keys every legacy ``find*`` takes.
+COMMON_ORDER_KEYS: Final = frozenset({"id", "name", "createdTime", "modifiedTime"})
+#: The ``orderBy`` keys a legacy ``find*`` of each class takes beside :data:`COMMON_ORDER_KEYS`.
+ORDER_KEYS: Final[Mapping[type[Record], frozenset[str]]] = {
+    Lead: frozenset(
+        {
+            "number",
+            "description",
+            "status",
+            "confidence",
+            "priority",
+            "value",
+            "dueTime",
+            "closedTime",
+        }
+    ),
+    Contact: frozenset({"lastName", "firstName"}),
+    User: frozenset({"lastName", "firstName"}),
+    Activity: frozenset({"startTime", "endTime", "status"}),
+    Task: frozenset({"title", "dueTime"}),
+    Outcome: frozenset({"description", "type"}),
+    Stage: frozenset({"position"}),
+    Stageset: frozenset({"position"}),
+    Product: frozenset({"sku"}),
+}
+
+
+def order_key(name: str) -> str:
+    """``last_name``, ``lastName`` and ``LASTNAME`` are one order key, as in the RPC API."""
+    return name.replace("_", "").casefold()
+
+
+def check_order_key(cls: type[Record], order_by: object) -> None:
+    """Refuse an ``orderBy`` the legacy ``find*`` of ``cls`` does not take, as it does (400
+    listing the keys it takes); keys it takes, in any spelling :func:`order_key` reads as
+    one, pass."""
+    keys = COMMON_ORDER_KEYS | ORDER_KEYS.get(cls, frozenset())
+    if not isinstance(order_by, str) or order_key(order_by) not in {order_key(k) for k in keys}:
+        known = ", ".join(sorted(keys))
+        raise bad_input("orderBy", f"cannot order by {order_by!r}; use one of: {known}")
 
 
 def check_query_key(cls: type[Record], key: str) -> None:

@@ -35,6 +35,7 @@ from nutshell_rpc.inputs import (
     read_text,
     read_time,
 )
+from nutshell_rpc.rules import order_key
 
 if TYPE_CHECKING:
     from bridge.context import BridgeContext
@@ -400,7 +401,7 @@ def _bounds(op: str, raw: str, when: datetime) -> tuple[datetime | None, datetim
 
 def normalize(name: str) -> str:
     """``last_name``, ``lastName`` and ``LASTNAME`` are one order key, as in the RPC API."""
-    return name.replace("_", "").casefold()
+    return order_key(name)
 
 
 @attrs.frozen(kw_only=True)
@@ -494,13 +495,19 @@ def _positive(value: Any, field: str) -> int:
 
 
 def read_paging(
-    params: Mapping[str, Any], orders: Mapping[str, Order], *, full: bool, by_rest: bool
+    params: Mapping[str, Any],
+    orders: Mapping[str, Order],
+    *,
+    full: bool,
+    by_rest: bool,
+    legacy: Callable[[object], None] | None = None,
 ) -> Paging:
     """Read ``orderBy``, ``orderDirection``, ``limit`` and ``page`` as the RPC API does.
 
     ``orders`` are the keys the bridge can honour (normalized); ``by_rest`` says the order is
     REST's to apply (paged collections), so keys without a REST sort field are refused, as is
-    descending order on a field that may be empty.
+    descending order on a field that may be empty. ``legacy`` refuses a key the RPC API does
+    not take with its own 400; only a key it takes is refused as not bridgeable.
     """
     order_by = params.get("orderBy")
     direction = params.get("orderDirection", "ASC")
@@ -511,6 +518,8 @@ def read_paging(
     if order_by is not None:
         order = orders.get(normalize(order_by)) if isinstance(order_by, str) else None
         if order is None:
+            if legacy is not None:
+                legacy(order_by)
             known = ", ".join(sorted(orders))
             raise Unbridgeable(
                 f"orderBy {order_by!r} cannot be answered; the bridge orders by {known}"

@@ -31,6 +31,7 @@ routes.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Final
 
@@ -440,7 +441,13 @@ def _finder(row: RpcMethod, entity: Entity) -> Run:
         try:
             terms = _parse_query(entity, p.get("query")) if takes_query else []
             stub = _stubs(row, p)
-            paging = q.read_paging(p, entity.orders, full=not stub, by_rest=by_rest)
+            paging = q.read_paging(
+                p,
+                entity.orders,
+                full=not stub,
+                by_rest=by_rest,
+                legacy=functools.partial(legacy.check_order_key, entity.cls),
+            )
             if by_rest:
                 paging.rest_query(Query())  # refuses a limit REST cannot page by
         except Unbridgeable as exc:
@@ -553,7 +560,7 @@ def _orders(entity: str) -> Difference:
     sortable = ", ".join(sorted(k for k, o in orders.items() if o.rest is not None))
     text = [k for k, o in orders.items() if o.text]
     nullable = [k for k, o in orders.items() if o.nullable]
-    notes = [f"REST sorts by {sortable} only; other keys raise NotBridgeable"]
+    notes = [f"REST sorts by {sortable} only; the other keys the RPC API takes raise NotBridgeable"]
     if nullable:
         notes.append(
             f"{', '.join(nullable)} DESC raise NotBridgeable (REST puts empty values last, the "

@@ -736,6 +736,21 @@ def test_a_query_key_the_legacy_api_refuses_is_its_400_on_both_routes(
     assert bridged.value.message == direct.value.message
 
 
+@pytest.mark.parametrize(
+    ("method", "order_by"),
+    [("findLeads", "bogus"), ("findContacts", ""), ("findTasks", 5), ("findMarkets", "sku")],
+)
+def test_an_order_the_legacy_api_refuses_is_its_400_on_both_routes(
+    world: World, method: str, order_by: object
+) -> None:
+    with pytest.raises(InvalidRequestError) as direct:
+        world.rpc.call(method, orderBy=order_by)
+    with pytest.raises(InvalidRequestError) as bridged:
+        world.bridge.call(method, orderBy=order_by)
+    assert (bridged.value.status, bridged.value.code) == (400, -32602)
+    assert bridged.value.message == direct.value.message
+
+
 def test_a_legacy_query_key_rest_cannot_filter_by_is_not_bridgeable(world: World) -> None:
     with pytest.raises(NotBridgeable):
         world.bridge.call("findAccounts", {"hasOpenLeads": True})

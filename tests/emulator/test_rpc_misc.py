@@ -20,10 +20,11 @@ from nutshell_emulator import rules
 from nutshell_emulator.rest_present import INSTANCE_ID, SITE_ID
 from nutshell_emulator.rpc_front import EmulatorBackend
 from nutshell_emulator.rpc_misc import HANDLERS, backups, parse_email
+from nutshell_emulator.rpc_order import _order_keys
 from nutshell_emulator.rpc_queries import _COMMON_QUERY, _QUERY
 from nutshell_emulator.store import Store
 from nutshell_rpc.convert import value_to_rpc
-from nutshell_rpc.rules import COMMON_QUERY_KEYS, QUERY_KEYS
+from nutshell_rpc.rules import COMMON_ORDER_KEYS, COMMON_QUERY_KEYS, ORDER_KEYS, QUERY_KEYS
 from nutshell_rpc.server import RpcServer
 
 EMAIL, KEY = "owner@example.com", "misc-test-key-0000001"
@@ -265,3 +266,9 @@ def test_the_emulator_filters_by_the_legacy_query_keys_but_origins() -> None:
         "Task": set(),
     }
     assert all(set(_QUERY[cls]) <= QUERY_KEYS[cls] for cls in QUERY_KEYS)
+
+
+def test_the_emulator_orders_by_the_legacy_order_keys() -> None:
+    """One list of the orderBy keys each find* takes, which the bridge refuses the others by."""
+    for cls in {*ORDER_KEYS, Contact, Lead, Market}:
+        assert set(_order_keys(cls)) == COMMON_ORDER_KEYS | ORDER_KEYS.get(cls, frozenset())
