@@ -28,6 +28,7 @@ not by the number of records: :data:`MAX_ROUNDS` rounds at most.
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final, TypeVar
@@ -57,6 +58,8 @@ from nutshell_rpc.shapes import lead_accounts
 
 if TYPE_CHECKING:
     from nutshell_rest import Envelope, RestClient
+
+_log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
@@ -181,21 +184,52 @@ def note_author(record: Record) -> Record:
     return attrs.evolve(record, user=author)
 
 
-def existing(resource: Any, ids: list[int]) -> list[Envelope]:
+#: The most requests :func:`existing` sends to find which ids of one refused batch are gone.
+MAX_SEARCH_REQUESTS: Final = 16
+
+
+def existing(resource: Any, ids: list[int], *, warn: bool = True) -> list[Envelope]:
     """``resource.get_many`` of the records of ``ids`` that exist: the envelopes answering them.
 
     REST keeps a link to a record deleted after the link was written, and answers a batch
     holding an id it lacks with 404 as a whole: the batch is halved until the missing ids
-    stand alone, and those are left out. Extra requests are sent only when a batch is
-    refused (at most two per missing id and halving).
+    stand alone, and those are left out (extra requests only when a batch is refused), with
+    a warning naming them: REST's 404 is the same page for a missing id and a wrong route.
+    A search past :data:`MAX_SEARCH_REQUESTS` requests (many deleted links) fails with the
+    404 instead, so that a read stays within its bounded number of requests. ``warn=False``
+    leaves the warning out (for a caller asking whether ids exist).
     """
     try:
         return [resource.get_many(ids)]
-    except NotFoundError:
-        if len(ids) == 1:
-            return []
-        half = len(ids) // 2
-        return existing(resource, ids[:half]) + existing(resource, ids[half:])
+    except NotFoundError as refused:
+        found = [] if len(ids) == 1 else _search(resource, ids, [MAX_SEARCH_REQUESTS], refused)
+    if not warn:
+        return found
+    kept = {
+        record.id for envelope in found for record in envelope.records if isinstance(record, Record)
+    }
+    _log.warning(
+        "%s: left out ids REST answers 404 for (deleted since they were linked?): %s",
+        type(resource).__name__,
+        ", ".join(str(i) for i in ids if i not in kept),
+    )
+    return found
+
+
+def _search(
+    resource: Any, ids: list[int], budget: list[int], refused: NotFoundError
+) -> list[Envelope]:
+    out: list[Envelope] = []
+    for part in (ids[: len(ids) // 2], ids[len(ids) // 2 :]):
+        if budget[0] <= 0:
+            raise refused
+        budget[0] -= 1
+        try:
+            out.append(resource.get_many(part))
+        except NotFoundError:
+            if len(part) > 1:
+                out += _search(resource, part, budget, refused)
+    return out
 
 
 class Completer:

@@ -496,7 +496,7 @@ def from_differences(differences: Iterable[DifferenceLike]) -> tuple[str, ...]:
     """
     globs: dict[str, None] = {}
     for difference in differences:
-        if difference.is_param or difference.same is not None:
+        if difference.is_param or getattr(difference, "same", None) is not None:
             continue
         _parse(difference.path)
         globs[difference.path] = None
@@ -510,25 +510,39 @@ def normalizers_from(differences: Iterable[DifferenceLike]) -> tuple[Normalizer,
     :meth:`bridge.experiment.Experiment.normalize`) beside :func:`from_differences`' globs."""
     out: list[Normalizer] = []
     for difference in differences:
-        if difference.is_param or difference.same is None:
+        same = getattr(difference, "same", None)  # objects from before ``same`` existed
+        if difference.is_param or same is None:
             continue
-        globs = _Globs([_parse(difference.path)])
-        out.append(_ALIKE[difference.same](globs))
+        out.append(_ALIKE[same](_PathTest(difference.path)))
     return tuple(out)
 
 
-def _instants_at(globs: _Globs) -> Normalizer:
+class _PathTest:
+    """Whether a concrete path matches a glob, the glob parsed once; a glob ending in a key
+    first checks the path's end (most nodes differ there), and then walks the glob."""
+
+    def __init__(self, glob: str) -> None:
+        tokens = _parse(glob)
+        self._globs = _Globs([tokens])
+        last = tokens[-1] if tokens else None
+        self._tail = _render_segment(last) if isinstance(last, _Key) else ""
+
+    def __call__(self, path: str) -> bool:
+        return path.endswith(self._tail) and _accepts_path(self._globs, path)
+
+
+def _instants_at(matches: _PathTest) -> Normalizer:
     def normalize(path: str, value: Any) -> Any:
-        if isinstance(value, str) and _accepts_path(globs, path):
+        if isinstance(value, str) and _ISO_INSTANT.match(value) and matches(path):
             return iso_instant(path, value)
         return value
 
     return normalize
 
 
-def _numbers_at(globs: _Globs) -> Normalizer:
+def _numbers_at(matches: _PathTest) -> Normalizer:
     def normalize(path: str, value: Any) -> Any:
-        if isinstance(value, int | float) and _accepts_path(globs, path):
+        if isinstance(value, int | float) and matches(path):
             return numbers_as_decimal(path, value)
         return value
 
@@ -541,7 +555,7 @@ def _empty(value: Any) -> bool:
     )
 
 
-def _empty_keys_at(globs: _Globs) -> Normalizer:
+def _empty_keys_at(matches: _PathTest) -> Normalizer:
     # Runs on the object holding the key: a key can only be dropped from its parent.
     def normalize(path: str, value: Any) -> Any:
         if not isinstance(value, Mapping):
@@ -549,7 +563,7 @@ def _empty_keys_at(globs: _Globs) -> Normalizer:
         dropped = [
             key
             for key, item in value.items()
-            if _empty(item) and _accepts_path(globs, path + _render_segment(_Key(str(key))))
+            if _empty(item) and matches(path + _render_segment(_Key(str(key))))
         ]
         if not dropped:
             return value
@@ -558,7 +572,7 @@ def _empty_keys_at(globs: _Globs) -> Normalizer:
     return normalize
 
 
-_ALIKE: Final[Mapping[Same, Callable[[_Globs], Normalizer]]] = {
+_ALIKE: Final[Mapping[Same, Callable[[_PathTest], Normalizer]]] = {
     Same.INSTANT: _instants_at,
     Same.NUMBER: _numbers_at,
     Same.EMPTY_OR_MISSING: _empty_keys_at,

@@ -81,9 +81,10 @@ class Difference:
     @property
     def makes_partial(self) -> bool:
         """True for a result difference legacy code can notice (not a parameter, not a token,
-        not the same instant or number spelled another way, which code reading the value as a
-        time or a number never sees)."""
-        spelling = self.same in (Same.INSTANT, Same.NUMBER)
+        not the same instant spelled with another offset: still a time string, which code
+        reading it as a time never tells apart; ``10`` for ``10.0`` is another type to a PHP
+        client, so it counts)."""
+        spelling = self.same is Same.INSTANT
         return not self.is_param and self.kind is Kind.VALUE and not spelling
 
 

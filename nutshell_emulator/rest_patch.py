@@ -19,6 +19,7 @@ from nutshell_emulator.rest_relations import find_competitor_map
 from nutshell_emulator.rest_values import COMPETITOR_MAPS
 from nutshell_rest.convert import REST_MAPS, structure_record, unstructure_record
 from nutshell_rest.patch import LIST_FIELDS, PATCH_MEDIA_TYPE, PatchOp, parse_patch, split_path
+from nutshell_rpc.inputs import split_person_name
 from nutshell_rpc.shapes import lead_accounts
 
 #: The recorded body of a PATCH sent without the JSON-Patch media type (AMP err-media-type.txt).
@@ -289,17 +290,21 @@ def _follow_names(cls: type[Record], record: Record, changes: dict[str, Any]) ->
             first, _, last = changes["name"].strip().partition(" ")
             changes["first_name"], changes["last_name"] = first, last or None
         if "name" in changes or parts_changed:
-            # The legacy view renders the stored name parts: they follow the new name whole,
-            # as a legacy edit's name string replaces them (salutation included: REST has none).
-            first = changes.get("first_name", getattr(record, "first_name", None))
-            last = changes.get("last_name", getattr(record, "last_name", None))
+            # The legacy view renders the stored name parts: they follow the new name whole.
+            # A name alone is split as a legacy rename splits it (salutation, given names, last
+            # word the family name); parts sent are the parts (REST has no salutation).
             name = changes.get("name", getattr(record, "name", None))
-            changes["person_name"] = PersonName(
-                given=first if isinstance(first, str) else "",
-                family=last if isinstance(last, str) else "",
-                salutation="",
-                display=name if isinstance(name, str) else "",
-            )
+            if not parts_changed and isinstance(name, str):
+                changes["person_name"] = split_person_name(name)
+            else:
+                first = changes.get("first_name", getattr(record, "first_name", None))
+                last = changes.get("last_name", getattr(record, "last_name", None))
+                changes["person_name"] = PersonName(
+                    given=first if isinstance(first, str) else "",
+                    family=last if isinstance(last, str) else "",
+                    salutation="",
+                    display=name if isinstance(name, str) else "",
+                )
     if (
         cls is Lead
         and "description" in changes

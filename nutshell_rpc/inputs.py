@@ -99,6 +99,7 @@ __all__ = [
     "read_rev",
     "read_text",
     "read_time",
+    "split_person_name",
 ]
 
 R = TypeVar("R", bound=Record)

@@ -80,58 +80,58 @@ def team_link(path: str) -> tuple[Difference, ...]:
 # (the same instant, the same number), they are: only the spelling is tolerated.
 
 
+_INSTANTS = (
+    "REST keeps times as instants (unix seconds): a time written with an offset reads back as "
+    "the same instant in UTC"
+)
+_WHOLE_AMOUNTS = (
+    "REST sends amounts as JSON numbers: a whole amount written as 10.0 reads back as 10"
+)
+_EMPTY_ADDRESS = (
+    "REST sends every address field, null when empty (the location as an object of nulls); "
+    "the RPC API leaves out fields never set"
+)
+_NO_LINK_ROLE = (
+    "REST links are ids, so a relationship written with a link (a lead's contact role, a "
+    "contact's title at an account) is not kept: the bridge shows the linked record's "
+    "description, as the RPC API does when none was written"
+)
+_NO_IS_TIMED = (
+    "REST activities have no isTimed: every activity reads as timed (true), one written "
+    "untimed over JSON-RPC too"
+)
+_NO_SALUTATION = (
+    "stored: REST names a contact by name, firstName and lastName, with no salutation, so one "
+    "written over JSON-RPC ('Dr. Jean Dupont') reads back empty, and one written through the "
+    "bridge is not kept"
+)
+
+
 def instants(*globs: str) -> tuple[Difference, ...]:
     """Times at ``globs``: REST keeps instants, so the offset they were written with is lost."""
-    reason = (
-        "REST keeps times as instants (unix seconds): a time written with an offset reads back "
-        "as the same instant in UTC"
-    )
-    return tuple(Difference(glob, reason, same=Same.INSTANT) for glob in globs)
+    return tuple(Difference(glob, _INSTANTS, same=Same.INSTANT) for glob in globs)
 
 
 def whole_amounts(glob: str) -> Difference:
     """Amounts at ``glob``: REST sends JSON numbers."""
-    return Difference(
-        glob,
-        "REST sends amounts as JSON numbers: a whole amount written as 10.0 reads back as 10",
-        same=Same.NUMBER,
-    )
+    return Difference(glob, _WHOLE_AMOUNTS, same=Same.NUMBER)
 
 
 def empty_address(glob: str) -> Difference:
     """Address fields at ``glob``: REST sends every one, null when empty."""
-    return Difference(
-        glob,
-        "REST sends every address field, null when empty (the location as an object of "
-        "nulls); the RPC API leaves out fields never set",
-        same=Same.EMPTY_OR_MISSING,
-    )
+    return Difference(glob, _EMPTY_ADDRESS, same=Same.EMPTY_OR_MISSING)
 
 
 def no_link_role(glob: str) -> Difference:
     """Link roles at ``glob``: REST links are bare ids."""
-    return Difference(
-        glob,
-        "REST links are ids, so a relationship written with a link (a lead's contact role, a "
-        "contact's title at an account) is not kept: the bridge shows the linked record's "
-        "description, as the RPC API does when none was written",
-    )
+    return Difference(glob, _NO_LINK_ROLE)
 
 
 def no_is_timed(glob: str) -> Difference:
     """``isTimed`` at ``glob``: REST activities have no such flag."""
-    return Difference(
-        glob,
-        "REST activities have no isTimed: every activity reads as timed (true), one written "
-        "untimed over JSON-RPC too",
-    )
+    return Difference(glob, _NO_IS_TIMED)
 
 
 def no_salutation(glob: str) -> Difference:
     """A contact's salutation at ``glob``: REST names a person without one."""
-    return Difference(
-        glob,
-        "stored: REST names a contact by name, firstName and lastName, with no salutation, so "
-        "one written over JSON-RPC ('Dr. Jean Dupont') reads back empty, and one written "
-        "through the bridge is not kept",
-    )
+    return Difference(glob, _NO_SALUTATION)

@@ -14,9 +14,10 @@ from contextvars import ContextVar
 from typing import Any, Final, TypeVar
 
 from bridge.cache import REFERENCE_CLASSES
-from bridge.complete import existing, note_author, rest_resource
+from bridge.complete import IDS_PER_GET, existing, note_author, rest_resource
 from bridge.context import BridgeContext
 from bridge.revs import REV_IGNORE, WriteGuard
+from bridge.times import chunks
 from nutshell_core import model
 from nutshell_core.catalog import RPC_METHODS, RpcMethod
 from nutshell_core.errors import (
@@ -43,6 +44,7 @@ from nutshell_rpc.inputs import (
     InputReader,
     ParsedInput,
     bad_input,
+    read_id,
     read_int,
 )
 
@@ -328,30 +330,30 @@ _OTHER_SIDE_KEYS: Final[Mapping[type[Record], str]] = {Lead: "leads", Contact: "
 
 
 def _check_other_sides(
-    ctx: BridgeContext, cls: type[Record], parsed: ParsedInput, field: str
+    ctx: BridgeContext, cls: type[Record], parsed: ParsedInput, data: Any, field: str
 ) -> None:
     """Refuse, before the first write, links to records that do not exist among those the
     RPC API keeps on the other record (a contact's leads, an account's contacts).
 
     Those are written one PATCH per linked record after the record itself, so REST's own
     refusal of a missing id would come after the record was created or its other links
-    dropped. The RPC API checks them first and writes nothing (400, naming the input entry):
-    so does this, with one batch GET per kind of linked record.
+    dropped. The RPC API checks them first and writes nothing (400, naming the first missing
+    entry of the input ``data``): so does this, with a batch GET per kind of linked record.
     """
     for side in legacy.other_side_links(cls(), parsed):
-        ids = [_int(ref.id) for ref in side.wanted]
-        if not ids:
+        key = _OTHER_SIDE_KEYS[side.owner_cls]
+        entries = data.get(key) if isinstance(data, Mapping) else None
+        if not isinstance(entries, list | tuple) or not entries:
             continue
+        # The input's own entries, by position (the parsed links are deduplicated).
+        wanted = [read_id(entry, f"{field}.{key}[{i}]") for i, entry in enumerate(entries)]
         resource = _resource(ctx, side.owner_cls, Gettable)
-        found = {
-            record.id
-            for envelope in existing(resource, sorted(set(ids)))
-            for record in envelope.records
-            if isinstance(record, Record)
-        }
-        for index, record_id in enumerate(ids):
+        found: set[Any] = set()
+        for chunk in chunks([str(i) for i in sorted(set(wanted)) if i >= 0], IDS_PER_GET):
+            for envelope in existing(resource, [int(i) for i in chunk], warn=False):
+                found.update(r.id for r in envelope.records if isinstance(r, Record))
+        for index, record_id in enumerate(wanted):
             if record_id not in found:
-                key = _OTHER_SIDE_KEYS[side.owner_cls]
                 raise bad_input(
                     f"{field}.{key}[{index}]", f"no {side.owner_cls.rpc_type} with id {record_id}"
                 )

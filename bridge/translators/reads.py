@@ -581,35 +581,34 @@ _CACHED_ORDER = Difference(
 )
 
 #: What REST's storage changes in records written over JSON-RPC, compared in a weaker sense
-#: (see _shared): in every result that shows a lead, task or activity (embedded ones too) or
-#: an amount. Link roles and isTimed are lost outright (declared where results show them).
-_STORED: Final = (
-    *instants("$..dueTime", "$..startTime", "$..endTime"),
-    whole_amounts("$..amount"),
-)
+#: (see _shared), where results show them: a lead's due time and amounts (embedded lead stubs
+#: too), an activity's times, a task's due time.
+_LEAD_STORED: Final = (*instants("$..dueTime"), whole_amounts("$..amount"))
+_ACTIVITY_TIMES: Final = instants("$..startTime", "$..endTime")
+_TASK_TIMES: Final = instants("$..dueTime")
 
 #: Per method, the result paths (and parameters) where the bridged answer differs, and why.
 DIFFERENCES: Mapping[str, tuple[Difference, ...]] = {
     "getLead": (
         REV,
         *_at("$", _TEAM_ASSIGNEE),
-        *_STORED,
+        *_LEAD_STORED,
         no_link_role("$..relationship"),
         _trashed("leadId"),
     ),
     "findLeads": (
         REV,
         *_at("$[*]", _TEAM_ASSIGNEE),
-        *_STORED,
+        *_LEAD_STORED,
         no_link_role("$..relationship"),
         _orders("Lead"),
         _refused_keys("origin and channel"),
     ),
-    "searchLeads": (REV, *_STORED),
+    "searchLeads": (REV, *_LEAD_STORED),
     "getContact": (
         REV,
         *_at("$", _CONTACT),
-        *_STORED,
+        *_LEAD_STORED,
         empty_address("$.address.*.*"),
         no_link_role("$..relationship"),
         no_salutation("$.name.salutation"),
@@ -618,18 +617,17 @@ DIFFERENCES: Mapping[str, tuple[Difference, ...]] = {
     "findContacts": (
         REV,
         *_at("$[*]", _CONTACT),
-        *_STORED,
+        *_LEAD_STORED,
         empty_address("$[*].address.*.*"),
         no_link_role("$..relationship"),
         no_salutation("$[*].name.salutation"),
         _orders("Contact"),
         _refused_keys("leadId (REST contacts do not link their leads)"),
     ),
-    "searchContacts": (REV, *_STORED),
+    "searchContacts": (REV,),
     "getAccount": (
         REV,
         *_at("$", _ACCOUNT),
-        *_STORED,
         empty_address("$.address.*.*"),
         no_link_role("$..relationship"),
         _trashed("accountId"),
@@ -637,17 +635,16 @@ DIFFERENCES: Mapping[str, tuple[Difference, ...]] = {
     "findAccounts": (
         REV,
         *_at("$[*]", _ACCOUNT),
-        *_STORED,
         empty_address("$[*].address.*.*"),
         no_link_role("$..relationship"),
         _orders("Account"),
         _refused_keys("hasOpenLeads and origin"),
     ),
-    "searchAccounts": (REV, *_STORED),
-    "getActivity": (REV, *_STORED, no_is_timed("$..isTimed"), _trashed("activityId")),
+    "searchAccounts": (REV,),
+    "getActivity": (REV, *_ACTIVITY_TIMES, no_is_timed("$..isTimed"), _trashed("activityId")),
     "findActivities": (
         REV,
-        *_STORED,
+        *_ACTIVITY_TIMES,
         no_is_timed("$..isTimed"),
         _orders("Activity"),
         _refused_keys(
@@ -656,12 +653,12 @@ DIFFERENCES: Mapping[str, tuple[Difference, ...]] = {
             "'scheduled' includes overdue)"
         ),
     ),
-    "getTask": (REV, *_STORED, _trashed("taskId")),
-    "findTasks": (REV, *_STORED, _orders("Task")),
-    "getNote": (REV, *_STORED, _trashed("noteId")),
-    "getProduct": (REV, *_STORED, _trashed("productId")),
-    "findProducts": (REV, *_STORED),
-    "searchProducts": (REV, *_STORED),
+    "getTask": (REV, *_TASK_TIMES, _trashed("taskId")),
+    "findTasks": (REV, *_TASK_TIMES, _orders("Task")),
+    "getNote": (REV, _trashed("noteId")),
+    "getProduct": (REV, _trashed("productId")),
+    "findProducts": (REV,),
+    "searchProducts": (REV,),
     "getUser": (
         REV,
         *_at("$", [(f".teams.viewTeam[*].{key}", _TEAM) for key in _TEAM_KEYS]),
@@ -680,8 +677,8 @@ DIFFERENCES: Mapping[str, tuple[Difference, ...]] = {
     "findAccountTypes": (REV, _CACHED_ORDER),
     "findActivityTypes": (REV, _CACHED_ORDER),
     "findCompetitors": (REV, _CACHED_ORDER),
-    "searchByEmail": (REV, *_STORED),
-    "searchUniversal": (REV, *_STORED),
+    "searchByEmail": (REV,),
+    "searchUniversal": (REV, *_LEAD_STORED),
     "searchContactsAndUsers": (REV,),
     "searchActivityParticipants": (REV,),
 }

@@ -215,7 +215,7 @@ def _unowned(record: Contact | Account) -> dict[str, Any]:
 def _new_contact(ctx: BridgeContext, params: Mapping[str, Any]) -> Any:
     reader = _reader(ctx)
     parsed = reader.read(Contact, params.get("contact"), "contact")
-    _check_other_sides(ctx, Contact, parsed, "contact")
+    _check_other_sides(ctx, Contact, parsed, params.get("contact"), "contact")
     values = _with_tags(ctx, reader, Contact, legacy.new_contact_values(parsed.values))
     contact = _created(ctx.rest.contacts.create(_unowned(Contact(**values))), Contact)
     _note_and_links(ctx, contact, parsed)
@@ -225,8 +225,9 @@ def _new_contact(ctx: BridgeContext, params: Mapping[str, Any]) -> Any:
 def _new_account(ctx: BridgeContext, params: Mapping[str, Any]) -> Any:
     reader = _reader(ctx)
     parsed = reader.read(Account, params.get("account"), "account")
+    # Links before the missing name, in the input's order, as the RPC API reads them.
+    _check_other_sides(ctx, Account, parsed, params.get("account"), "account")
     legacy.require_new(Account, parsed.values)
-    _check_other_sides(ctx, Account, parsed, "account")
     values = _with_tags(ctx, reader, Account, parsed.values)
     account = _created(ctx.rest.accounts.create(_unowned(Account(**values))), Account)
     _note_and_links(ctx, account, parsed)
@@ -261,7 +262,7 @@ def _editor(method: str) -> Callable[[BridgeContext, Mapping[str, Any]], Any]:
         record_id, current, guard = _current(ctx, row, params)
         reader = _reader(ctx)
         parsed = reader.read(cls, params.get(param), param)
-        _check_other_sides(ctx, cls, parsed, param)
+        _check_other_sides(ctx, cls, parsed, params.get(param), param)
         values = legacy.merge_custom_fields(current, parsed.values)
         if isinstance(current, Account) and parsed.contact_links is not None:
             values["contacts"] = ()  # the links now live on the contacts (see _write_links)

@@ -12,7 +12,7 @@ import pytest
 import responses
 
 from bridge import NutshellAPI as BridgeAPI
-from bridge.complete import MAX_REQUESTS, MAX_ROUNDS, Completer, existing
+from bridge.complete import MAX_REQUESTS, MAX_ROUNDS, MAX_SEARCH_REQUESTS, Completer, existing
 from bridge.routes import Mode, Routes
 from bridge.times import EVENT_IDS_PER_REQUEST, EventTimes, LegacyReference
 from nutshell_core.errors import NotFoundError
@@ -288,8 +288,11 @@ def test_a_read_whose_linked_record_was_deleted_still_answers(
     assert edited["description"] == "after the delete"
 
 
-def test_a_refused_batch_is_halved_only_around_the_missing_ids() -> None:
-    """Every id but the missing ones comes back; a batch with none missing is one request."""
+def test_a_refused_batch_is_halved_only_around_the_missing_ids(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Every id but the missing ones comes back, and the missing ones are named in a warning;
+    a batch with none missing is one request; a search past its budget fails with the 404."""
 
     class Accounts:
         def __init__(self, missing: set[int]) -> None:
@@ -303,12 +306,19 @@ def test_a_refused_batch_is_halved_only_around_the_missing_ids() -> None:
             records = tuple(Contact(id=i) for i in ids)
             return type("Envelope", (), {"records": records, "included": {}})()
 
-    for missing in (set(), {7}, {1, 16}, set(range(1, 17))):
+    everything = list(range(1, 17))
+    for missing in (set(), {7}, {1, 16}):
         resource = Accounts(missing)
-        found = [r for envelope in existing(resource, list(range(1, 17))) for r in envelope.records]
-        assert [r.id for r in found] == [i for i in range(1, 17) if i not in missing]
+        found = [r for envelope in existing(resource, everything) for r in envelope.records]
+        assert [r.id for r in found] == [i for i in everything if i not in missing]
         if not missing:
             assert len(resource.asked) == 1
         else:
             # Each missing id costs at most one request per halving (log2 16 = 4), twice.
             assert len(resource.asked) <= 1 + 2 * 4 * len(missing)
+            named = ", ".join(map(str, sorted(missing)))
+            assert f"(deleted since they were linked?): {named}" in caplog.text
+    resource = Accounts(set(everything))  # everything gone, or a 404 that is not about ids
+    with pytest.raises(NotFoundError):
+        existing(resource, everything)
+    assert len(resource.asked) == 1 + MAX_SEARCH_REQUESTS

@@ -31,6 +31,7 @@ from nutshell_core.catalog import RPC_METHODS, Access
 from nutshell_core.model import Lead, Note, Ref, Source, Tag
 from nutshell_emulator import DEFAULT_API_KEY, DEFAULT_EMAIL, Emulator
 from nutshell_rest import RestClient
+from nutshell_rest.patch import Patch
 from nutshell_rpc import NutshellAPI as RpcAPI
 
 FIXED = datetime(2026, 1, 5, 12, 0, tzinfo=timezone.utc)
@@ -742,6 +743,10 @@ BAD_INPUT = [
     ("newAccount", ({"name": "Linked", "contacts": [{"id": 999999}]},)),
     ("editAccount", (2, REV_IGNORE, {"contacts": [{"id": 3}, {"id": 2**70}]})),
     ("editLead", (5, REV_IGNORE, {"contacts": [{"id": -1}]})),
+    # The input's own position is named (links are deduplicated when read), and links come
+    # before a missing name, in the input's order.
+    ("editContact", (3, REV_IGNORE, {"leads": [{"id": 5}, {"id": 5}, {"id": 999999}]})),
+    ("newAccount", ({"contacts": [{"id": 999999}]},)),
     # A rev that is no string (nor a PHP client's integer) is a 400, not a stale rev.
     ("editLead", (5, 1.0, {"description": "x"})),
     ("deleteContact", (3, [])),
@@ -857,3 +862,10 @@ def test_a_contact_renamed_or_cleared_through_rest_reads_the_same_over_json_rpc(
         for key in ("name", "htmlUrl", "email", "phone", "description"):
             assert direct.get(key) == bridged.get(key), (edit, key)
     assert bridged["name"]["givenName"] == "Robert Ray" and "email" not in bridged
+    # A REST client's rename (the name alone) reads as the same legacy rename would.
+    pair.rpc_a.editContact(contact_id, REV_IGNORE, {"name": "Dr. Jean de la Rue"})
+    rest = pair.bridge.context.rest
+    rest.contacts.update(contact_id, Patch("contacts").replace("name", "Dr. Jean de la Rue"))
+    direct, bridged = pair.rpc_a.getContact(contact_id), pair.rpc_b.getContact(contact_id)
+    assert direct["name"] == bridged["name"]
+    assert bridged["name"]["salutation"] == "Dr." and bridged["name"]["familyName"] == "Rue"
