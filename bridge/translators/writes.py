@@ -305,7 +305,11 @@ def _activity_body(activity: Activity, log_note: str | None) -> dict[str, Any]:
 
 def _clear_dropped_links(before: Mapping[str, Any], body: dict[str, Any]) -> None:
     """Send the links an edit empties as empty: a body leaves out empty links (what a create
-    needs), and a PUT that leaves a link out keeps it, where the RPC API clears it."""
+    needs; an activity's type goes at the top level), and a PUT that leaves a link out keeps
+    it, where the RPC API clears it."""
+    for name, value in before.items():
+        if name != "links" and name not in body:
+            body[name] = [] if isinstance(value, list) else None
     old_links = before.get("links")
     if not isinstance(old_links, Mapping):
         return
@@ -670,7 +674,16 @@ TRANSLATORS: tuple[Translator, ...] = (
     Translator.answering(
         "editActivity",
         rest_operations=_ops(Activity, "get", "put"),
-        differences=(*_ACTIVITY_DIFFERENCES, _unknown_links("activity")),
+        differences=(
+            *_ACTIVITY_DIFFERENCES,
+            _unknown_links("activity"),
+            Difference(
+                "param:activityId",
+                "an activity that links a record deleted since cannot be edited through REST: "
+                "its PUT sends every link back, and REST refuses a link to a deleted record "
+                "(400 'Invalid relationship', nothing written); the RPC API keeps such links",
+            ),
+        ),
         run=_edit_activity,
     ),
     _unsupported(

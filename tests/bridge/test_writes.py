@@ -402,6 +402,7 @@ SCENARIOS: list[tuple[str, tuple[Any, ...], Mapping[str, str]]] = [
     # A PUT that left an emptied link out kept it: links an edit empties are sent empty.
     ("editActivity", (3, REV_IGNORE, {"leads": []}), {}),
     ("editActivity", (3, REV_IGNORE, {"leads": None, "participants": []}), {}),
+    ("editActivity", (3, REV_IGNORE, {"activityTypeId": None}), {}),
     ("editActivity", (3, REV_IGNORE, {"isFlagged": True}), {}),  # stored overdue
     ("editActivity", (1, REV_IGNORE, {"status": 2}), {}),
     ("editActivity", (8, REV_IGNORE, {"status": 1, "note": "logged it"}), {}),  # scheduled
