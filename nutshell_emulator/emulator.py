@@ -16,6 +16,7 @@ the REST front.
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 import time
@@ -263,7 +264,12 @@ class Emulator:
         if not is_loopback_host(host):
             raise UsageError("the emulator only listens on loopback addresses")
         with serving(
-            lambda _host, _port: self._wsgi,
+            # Discovery and links answer with the address bound, never a Host header's: a
+            # client naming another host gets this server's own address back, and one server
+            # per base is kept, so arbitrary Host headers cannot grow that table.
+            lambda bound_host, bound_port: functools.partial(
+                self._wsgi, base=f"http://{_netloc(bound_host, bound_port)}"
+            ),
             host=host,
             port=port,
             limits=limits,
@@ -272,10 +278,11 @@ class Emulator:
         ) as (_, bound_port):
             yield EmulatorUrls(base=f"http://{host}:{bound_port}")
 
-    def _wsgi(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+    def _wsgi(
+        self, environ: dict[str, Any], start_response: Callable[..., Any], *, base: str
+    ) -> list[bytes]:
         length = int(environ.get("CONTENT_LENGTH") or 0)
         body = environ["wsgi.input"].read(length) if length > 0 else b""
-        base = f"http://{environ.get('HTTP_HOST') or environ['SERVER_NAME']}"
         # The raw target, not PATH_INFO: percent-decoding before routing would let "%3F" or
         # "%2F" inside an id change which route answers.
         target = environ.get("REQUEST_URI") or environ.get("PATH_INFO", "/")
@@ -285,6 +292,10 @@ class Emulator:
         reply = self.handle(request, base=base)  # ConnectionReset drops the connection
         start_response(f"{reply.status} {_reason(reply.status)}", list(reply.headers))
         return [reply.body]
+
+
+def _netloc(host: str, port: int) -> str:
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
 def _reason(status: int) -> str:

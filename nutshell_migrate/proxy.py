@@ -50,6 +50,7 @@ from nutshell_core.errors import (
     ConfigurationError,
     ConnectError,
     MalformedResponseError,
+    NotBridgeable,
     NutshellError,
     OutcomeUnknownError,
     ServerError,
@@ -75,6 +76,9 @@ from nutshell_rpc.server import RpcBackend, RpcServer, parse_basic_auth
 __all__ = [
     "ACCESS_LOGGER",
     "DISCOVERY_PATH",
+    "NOT_BRIDGEABLE_CODE",
+    "NOT_BRIDGEABLE_MESSAGE",
+    "NOT_BRIDGEABLE_STATUS",
     "OUTCOME_UNKNOWN_CODE",
     "OUTCOME_UNKNOWN_MESSAGE",
     "OUTCOME_UNKNOWN_STATUS",
@@ -95,6 +99,11 @@ OUTCOME_UNKNOWN_STATUS: Final = 500
 OUTCOME_UNKNOWN_MESSAGE: Final = (
     "outcome unknown: the call may have been applied; do not retry blindly"
 )
+#: The JSON-RPC error code of a call its route cannot answer through REST (``NotBridgeable``:
+#: the migration matrix names why), answered with HTTP 501 before any request is sent.
+NOT_BRIDGEABLE_CODE: Final = -32098
+NOT_BRIDGEABLE_STATUS: Final = 501
+NOT_BRIDGEABLE_MESSAGE: Final = "not answerable through REST"
 
 
 log = logging.getLogger(__name__)
@@ -254,6 +263,18 @@ class BridgeBackend(RpcBackend):
         next (retry on 502-504; never blindly on an outcome-unknown write)."""
         try:
             return api.call_named(method, params)
+        except NotBridgeable as exc:
+            # Not the caller's bad params (-32602): the route cannot answer this call, which a
+            # rest-fallback route or the JSON-RPC route would.
+            raise ServerError(
+                f"{NOT_BRIDGEABLE_MESSAGE}: {exc.message}",
+                status=NOT_BRIDGEABLE_STATUS,
+                code=NOT_BRIDGEABLE_CODE,
+                data={"method": exc.method, "reason": exc.reason, "retry": False},
+            ) from None
+        except AuthenticationError:
+            # REST's 401 is an HTML page; a legacy client reads the legacy API's words.
+            raise AuthenticationError("API key not found", status=401, code=401) from None
         except ConnectError as exc:
             # The request never left: a caller may safely retry, so say "unavailable".
             raise ServerError(
@@ -314,7 +335,12 @@ def _json_error(
     message: str,
     headers: Sequence[tuple[str, str]] = (),
 ) -> list[bytes]:
-    body = {"result": None, "error": {"code": code, "message": message, "data": None}, "id": None}
+    body = {
+        "result": None,
+        "error": {"code": code, "message": message, "data": None},
+        "id": None,
+        "jsonrpc": "2.0",
+    }
     payload = json.dumps(body).encode("utf-8")
     start_response(status, [("Content-Type", "application/json; charset=utf-8"), *headers])
     return [payload]
@@ -542,7 +568,12 @@ class ProxyUrls:
 def _server_error(status: int, message: str) -> tuple[tuple[tuple[str, str], ...], bytes]:
     # The loopback server's own refusals (413, 408, ...) as JSON-RPC errors, like ProxyApp's.
     code = -32603 if status >= 500 else -32600
-    body = {"result": None, "error": {"code": code, "message": message, "data": None}, "id": None}
+    body = {
+        "result": None,
+        "error": {"code": code, "message": message, "data": None},
+        "id": None,
+        "jsonrpc": "2.0",
+    }
     return (("Content-Type", "application/json; charset=utf-8"),), json.dumps(body).encode()
 
 

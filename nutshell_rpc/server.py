@@ -22,6 +22,7 @@ import base64
 import binascii
 import json
 import logging
+import math
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Protocol
 
@@ -210,6 +211,9 @@ class RpcServer:
             raise _Failure(400, -32600, "Invalid Request")
         request_id = data.get("id")
         if request_id is not None and not isinstance(request_id, str | int | float):
+            raise _Failure(400, -32600, "Invalid Request")
+        if isinstance(request_id, float) and not math.isfinite(request_id):
+            # NaN or Infinity would be echoed back as a bare word no JSON parser reads.
             raise _Failure(400, -32600, "Invalid Request")
         return data
 

@@ -411,3 +411,33 @@ def test_tls_is_opt_in_and_a_stalled_handshake_holds_no_one_up(tmp_path: Path) -
         # Plain http on the TLS port is closed without an answer.
         status, body, _ = _exchange(port, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
         assert (status, body) == (None, b"")
+
+
+def test_discovery_answers_the_bound_address_whatever_host_the_client_names(
+    served: tuple[Emulator, EmulatorUrls],
+) -> None:
+    """A Host header is the client's to choose: echoing it would point a client at another
+    host, and keeping a front per named host would grow without bound."""
+    emulator, urls = served
+    port = _port(urls)
+    body = json.dumps({"method": "getApiForUsername", "params": [DEFAULT_EMAIL], "id": 1})
+    for named in ("evil.example.com", "localhost", f"127.0.0.1:{port}"):
+        head = (
+            f"POST /v1/json HTTP/1.1\r\nHost: {named}\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+        )
+        status, reply, _ = _exchange(port, head.encode() + body.encode(), hold=False)
+        assert status == 200, reply
+        assert json.loads(reply)["result"]["api"] == f"127.0.0.1:{port}", named
+    assert len(emulator._rpc_servers) == 1
+
+
+def test_a_request_id_that_is_no_json_number_is_refused_not_echoed(
+    served: tuple[Emulator, EmulatorUrls],
+) -> None:
+    for word in (b"NaN", b"Infinity", b"-Infinity"):
+        body = b'{"jsonrpc": "2.0", "method": "getLead", "params": [1], "id": ' + word + b"}"
+        status, reply = _post(_port(served[1]), "/api/v1/json", body)
+        assert status == 400
+        answer = json.loads(reply)  # readable JSON: no bare NaN echoed
+        assert answer["error"]["code"] == -32600 and answer["id"] is None

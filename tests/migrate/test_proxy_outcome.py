@@ -23,6 +23,9 @@ from nutshell_emulator import DEFAULT_API_KEY, DEFAULT_EMAIL, Emulator
 from nutshell_emulator.faults import Fault
 from nutshell_migrate import proxy
 from nutshell_migrate.proxy import (
+    NOT_BRIDGEABLE_CODE,
+    NOT_BRIDGEABLE_MESSAGE,
+    NOT_BRIDGEABLE_STATUS,
     OUTCOME_UNKNOWN_CODE,
     OUTCOME_UNKNOWN_MESSAGE,
     OUTCOME_UNKNOWN_STATUS,
@@ -119,3 +122,41 @@ def test_the_banner_never_prints_an_upstream_query(
     assert running.finish() == 0
     assert secret not in stdout.getvalue() and secret not in text
     assert "?[secure]" in text
+
+
+def test_a_call_rest_cannot_answer_is_not_the_callers_bad_params(upstream: Any) -> None:
+    """501 with a code of its own and the reason, not -32602 "Invalid params": the request was
+    fine, the route cannot answer it (rest-fallback or the JSON-RPC route would)."""
+    routes = Routes.from_mapping({"*": "rest"})
+    with proxy.serve(upstream_rpc=upstream.rpc, upstream_rest=upstream.rest, routes=routes) as urls:
+        answer = _call(urls.rpc, "findTeams", {})
+        assert answer.status_code == NOT_BRIDGEABLE_STATUS
+        body = answer.json()
+        assert body["jsonrpc"] == "2.0" and body["id"] == "outcome-1"
+        assert body["error"]["code"] == NOT_BRIDGEABLE_CODE
+        assert body["error"]["message"].startswith(NOT_BRIDGEABLE_MESSAGE)
+        assert body["error"]["data"]["method"] == "findTeams"
+        assert body["error"]["data"]["reason"] and body["error"]["data"]["retry"] is False
+
+
+@pytest.mark.parametrize("route", ["rest", "rest-fallback", "rpc"])
+def test_a_wrong_key_is_refused_in_the_legacy_words_on_every_route(
+    upstream: Any, route: str
+) -> None:
+    routes = Routes.from_mapping({"*": route})
+    with proxy.serve(upstream_rpc=upstream.rpc, upstream_rest=upstream.rest, routes=routes) as urls:
+        body = json.dumps({"jsonrpc": "2.0", "method": "getLead", "params": [1], "id": 7})
+        wrong = (DEFAULT_EMAIL, "not-the-key")
+        answer = requests.post(urls.rpc, data=body, auth=wrong, timeout=TIMEOUT)
+        direct = requests.post(upstream.rpc, data=body, auth=wrong, timeout=TIMEOUT)
+        assert answer.status_code == direct.status_code == 401
+        assert answer.json()["error"] == direct.json()["error"]
+
+
+def test_the_proxys_own_refusals_are_json_rpc_2_envelopes(upstream: Any) -> None:
+    with proxy.serve(upstream_rpc=upstream.rpc, upstream_rest=upstream.rest) as urls:
+        answer = requests.post(
+            urls.rpc.replace("/api/v1/json", "/api/v2/json"), data=b"{}", timeout=TIMEOUT
+        )
+        assert answer.status_code == 404
+        assert answer.json()["jsonrpc"] == "2.0" and answer.json()["id"] is None
