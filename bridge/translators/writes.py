@@ -52,7 +52,7 @@ import attrs
 
 from bridge.context import BridgeContext
 from bridge.registry import Difference, Status, Translator
-from bridge.translators._shared import REV, no_salutation, team_link
+from bridge.translators._shared import REV, instants, no_salutation, team_link, whole_amounts
 from bridge.translators._write_steps import (
     _append_note,
     _check_other_sides,
@@ -83,6 +83,7 @@ from nutshell_core.model import (
     Contact,
     Lead,
     LeadStatus,
+    Money,
     Note,
     Product,
     ProductMap,
@@ -182,6 +183,10 @@ def _edit_lead(ctx: BridgeContext, params: Mapping[str, Any]) -> Any:
         if products is not None:
             values["products"] = ()  # product lines go in as maps below
         patch = _edit_patch(current, attrs.evolve(current, **values))
+        if "value" in values and values["value"] is None and _has_value(current):
+            # A body leaves a cleared value out (manualValue has no null): 0 is what the
+            # legacy view shows as no value.
+            patch = patch.manual_value(0)
         if products is not None:
             patch = patch.append(
                 PatchOp("replace", "/leads/0/links/productMaps", _product_maps(products))
@@ -190,6 +195,11 @@ def _edit_lead(ctx: BridgeContext, params: Mapping[str, Any]) -> Any:
             leads.update(lead_id, patch)
         _note_and_links(ctx, current, parsed)
     return _present(ctx, Lead, lead_id)
+
+
+def _has_value(lead: Lead) -> bool:
+    value = lead.value
+    return isinstance(value, Money) and value.amount is not None and value.amount != 0
 
 
 def _lead(item: object, ctx: BridgeContext, lead_id: int) -> Lead:
@@ -462,9 +472,12 @@ _LEAD_DIFFERENCES: Final = (
     *team_link("$.assignee"),
     Difference("$.contacts[*].relationship", _NO_RELATIONSHIP),
     Difference("$.competitors[*].relationship", _NO_RELATIONSHIP),
+    *instants("$..dueTime"),
+    whole_amounts("$..amount"),
 )
 _PARTY_DIFFERENCES: Final = (
     _REV,
+    *team_link("$.owner"),
     Difference("$.phone.*", _PHONES),
     Difference("$.address.*", _ADDRESSES),
 )
@@ -489,6 +502,7 @@ _NEW_PARTY: Final = (
 
 _ACTIVITY_DIFFERENCES: Final = (
     _REV,
+    *instants("$..startTime", "$..endTime"),
     Difference("param:activity.status", f"-1 (overdue) is refused: {_NO_ACTIVITY_STATUS}"),
     Difference("param:activity.isTimed", f"false is refused: {_NO_IS_TIMED}"),
     Difference(
@@ -498,7 +512,11 @@ _ACTIVITY_DIFFERENCES: Final = (
     ),
 )
 
-_TASK_DIFFERENCES: Final = (_REV, *team_link("$.assignee"))
+_TASK_DIFFERENCES: Final = (
+    _REV,
+    *team_link("$.assignee"),
+    *instants("$..dueTime", "$..completedTime", "$..nextStepDueTime"),
+)
 
 _NOTE_DIFFERENCES: Final = (_REV,)
 
@@ -523,8 +541,9 @@ _LEAD_UNCONFIRMED: Final = (
     ),
     Difference(
         "param:lead.products",
-        "product lines go in as REST product maps (links.productMaps objects with quantity and "
-        "price), replaced whole on an edit by one patch of links/productMaps (unconfirmed)",
+        "product lines go in as REST product maps (quantity and price), replaced whole on an "
+        "edit by one patch of links/productMaps (unconfirmed); stored: a line's currency does "
+        "not carry into the lead's value, and two lines of one product are kept as one",
     ),
     Difference(
         "param:lead.primaryAccount",
@@ -534,9 +553,8 @@ _LEAD_UNCONFIRMED: Final = (
     ),
     Difference(
         "param:lead.value",
-        "stored: REST sets a lead's value by its amount alone (manualValue), so the currency "
-        "is the one Nutshell keeps for the lead (its market's; USD in the emulator), not the "
-        "one sent",
+        "stored: REST writes a lead's value as an amount (manualValue): its currency stays the "
+        "lead's own, and null is sent as 0 (no value in the legacy view)",
     ),
 )
 
