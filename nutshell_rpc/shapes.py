@@ -243,14 +243,28 @@ class Presenter:
             return None
         record = self.resolve(ref)
         if record is None:
-            # A dangling link still renders as something a client can read.
-            out: dict[str, Any] = {"stub": True, "id": ref.id, "entityType": _rpc_type(ref)}
+            # A dangling link still renders as something a client can read: with the rev a
+            # source that gives revs gives a bare record of it (every legacy stub has one).
+            out: dict[str, Any] = {"stub": True, "id": ref.id}
+            rev = self._bare_rev(ref)
+            if rev is not None:
+                out["rev"] = rev
+            out["entityType"] = _rpc_type(ref)
             if isinstance(ref.name, str):
                 out["name"] = ref.name
         else:
             out = self.stub(record)
         out.update(extra)
         return out
+
+    def _bare_rev(self, ref: Ref) -> str | None:
+        if self._rev_of is None or not isinstance(ref.id, int):
+            return None
+        try:
+            cls = entity_class(ref.entity)
+        except LookupError:
+            return None
+        return self._rev_of(cls(id=ref.id))
 
     def links(self, refs: Iterable[Ref], **extra: Any) -> list[dict[str, Any]]:
         """Stubs of several links."""

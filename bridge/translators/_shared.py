@@ -62,8 +62,9 @@ ACCOUNT_STUB_KEYS: Final = ("name", "description", "regions", "relationship", *N
 #: Why a team renders as a bare link: REST has no teams at all.
 TEAM_REASON: Final = (
     "REST has no teams (no /teams, and users list only team ids), so a team renders as a bare "
-    "link {stub, id, entityType}; with legacy_reference (on by default for rest-fallback and "
-    "shadow routes) the team comes from the JSON-RPC API's findTeams, once per cache period"
+    "link {stub, id, rev, entityType} (a bridge rev); with legacy_reference (on by default for "
+    "rest-fallback and shadow routes) the team comes from the JSON-RPC API's findTeams, once "
+    "per cache period"
 )
 
 

@@ -153,7 +153,10 @@ def test_lean_renders_one_response_as_it_is(mock: responses.RequestsMock, rpc: R
     result = lean.getLead(lead_id)
     assert len(_rest_paths(mock, since)) == 1
     # Accounts REST links by id render as bare links.
-    assert all(set(a) <= {"stub", "id", "entityType", "relationship"} for a in result["accounts"])
+    assert all(
+        set(a) <= {"stub", "id", "rev", "entityType", "relationship"} for a in result["accounts"]
+    )
+    assert all(a["rev"].startswith("b:") for a in result["accounts"])
     assert result["modifiedTime"] is None
 
 
@@ -170,7 +173,7 @@ def test_the_legacy_reference_source_fills_what_rest_lacks(
     )
     direct = rpc.getLead(team_lead.id)
     bare = _bridge(legacy_reference=False).getLead(team_lead.id)
-    assert set(bare["assignee"]) == {"stub", "id", "entityType"}
+    assert set(bare["assignee"]) == {"stub", "id", "rev", "entityType"}
     named = _bridge(legacy_reference=True).getLead(team_lead.id)
     assert named["assignee"] == {**direct["assignee"], "rev": named["assignee"]["rev"]}
     # Off for plain rest routes; on when a route already calls the JSON-RPC API beside REST.
@@ -282,7 +285,7 @@ def test_a_read_whose_linked_record_was_deleted_still_answers(
     shown = {a["id"]: a for a in [result["primaryAccount"], *result["accounts"]]}
     assert sorted(shown) == sorted(a["id"] for a in [lead["primaryAccount"], *lead["accounts"]])
     assert shown[gone]["stub"] is True and shown[gone]["entityType"] == "Accounts"
-    assert "name" not in shown[gone]
+    assert "name" not in shown[gone] and str(shown[gone]["rev"]).startswith("b:")
     assert all(a["name"] == f"Linked {n}" for n, a in enumerate(shown.values()) if a["id"] != gone)
     edited = bridge.editLead(lead_id, result["rev"], {"description": "after the delete"})
     assert edited["description"] == "after the delete"

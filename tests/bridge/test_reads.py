@@ -775,6 +775,19 @@ def test_a_missing_record_is_the_same_not_found_on_both_routes(world: World, met
         assert bridged.value.message == direct.value.message, record_id
 
 
+def test_a_bare_team_link_carries_a_rev_as_every_legacy_stub_does(world: World) -> None:
+    """REST has no teams, so a team assignee is a bare link; still with the string rev legacy
+    code reads from every stub (the declared differences are its name and times)."""
+    leads = world.rpc.call("findLeads", limit=100, stubResponses=False)
+    lead_id = next(
+        lead["id"] for lead in leads if (lead.get("assignee") or {}).get("entityType") == "Teams"
+    )
+    direct, bridged = world.rpc.call("getLead", lead_id), world.bridge.call("getLead", lead_id)
+    assert set(direct["assignee"]) >= {"stub", "id", "rev", "entityType"}
+    assert list(bridged["assignee"]) == ["stub", "id", "rev", "entityType"]
+    assert bridged["assignee"]["rev"].startswith("b:")
+
+
 def test_a_deleted_record_is_the_declared_parameter_difference(world: World) -> None:
     lead_id = world.added["deleted_lead"]
     assert "deletedTime" in world.rpc.call("getLead", lead_id)
