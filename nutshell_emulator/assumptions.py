@@ -381,7 +381,7 @@ ASSUMPTIONS: tuple[Assumption, ...] = (
         ),
         (
             "PATCH",
-            "Read-only fields, move and copy are 400; add without /- is 400; removing a to-one sets null; unknown fields are custom fields on leads, contacts, accounts.",
+            "Read-only fields, move and copy are 400; add without /- is 400; removing a to-one sets null; a link list replaced whole keeps the order sent (the same members reordered is a change); unknown fields are custom fields on leads, contacts, accounts.",
         ),
         (
             "valueToProductMode",

@@ -80,9 +80,14 @@ class _PatchHandlers(_CreateHandlers):
         has_custom = "customFields" in known
         custom = dict(wire.get("customFields") or {})
         original_custom = dict(custom)
+        # Link lists a patch replaced whole: their order is the one sent (a lead's first
+        # contact is its primary one in the legacy view); others compare in any order.
+        replaced: set[str] = set()
         for op in ops:
             tokens = split_path(cls.rest_type, op.path)
             head = tokens[0] if tokens else ""
+            if head == "links" and len(tokens) == 2 and op.op == "replace":
+                replaced.add(tokens[1])
             if op.op in ("move", "copy"):
                 raise self._bad(call, "Unsupported patch operation", op.op)
             if head == "links" and len(tokens) > 1:
@@ -113,7 +118,9 @@ class _PatchHandlers(_CreateHandlers):
         for fld in attrs.fields(cls):
             new = getattr(updated, fld.name)
             old = getattr(record, fld.name)
-            if fld.name in _STATE or isinstance(new, Unset) or _same(old, new):
+            if fld.name in _STATE or isinstance(new, Unset):
+                continue
+            if _same(old, new, ordered=fld.name in replaced):
                 continue
             changes[fld.name] = self._checked(call, new, old)
         if isinstance(record, Lead) and isinstance(updated, Lead):
@@ -263,8 +270,9 @@ def _ref_key(ref: Ref) -> tuple[str, Any]:
     return (ref.entity, ref.id)
 
 
-def _same(old: Any, new: Any) -> bool:
-    """Whether a re-read value equals the stored one: Refs by target, lists in any order."""
+def _same(old: Any, new: Any, *, ordered: bool = False) -> bool:
+    """Whether a re-read value equals the stored one: Refs by target, lists of links in any
+    order unless ``ordered`` (a list the patch replaced whole)."""
     if isinstance(old, Unset):
         return False
     if isinstance(new, Ref) and isinstance(old, Ref):
@@ -274,6 +282,8 @@ def _same(old: Any, new: Any) -> bool:
         and isinstance(old, tuple)
         and all(isinstance(v, Ref) for v in (*old, *new))
     ):
+        if ordered:
+            return list(map(_ref_key, old)) == list(map(_ref_key, new))
         return sorted(map(_ref_key, old), key=repr) == sorted(map(_ref_key, new), key=repr)
     return bool(old == new)
 

@@ -874,3 +874,16 @@ def test_a_contact_renamed_or_cleared_through_rest_reads_the_same_over_json_rpc(
     direct, bridged = pair.rpc_a.getContact(contact_id), pair.rpc_b.getContact(contact_id)
     assert direct["name"] == bridged["name"]
     assert bridged["name"]["salutation"] == "Dr." and bridged["name"]["familyName"] == "Rue"
+
+
+def test_a_reordered_link_list_keeps_the_order_sent_on_both_routes(pair: Pair) -> None:
+    """The same members in another order is a change: a lead's first contact is its primary
+    one in the legacy view."""
+    for contacts, tags in (([3, 56], ["Q4", "Fresh"]), ([56, 3], ["Fresh", "Q4"])):
+        edit = {"contacts": [{"id": i} for i in contacts], "tags": tags}
+        pair.rpc_a.editLead(5, REV_IGNORE, edit)
+        pair.bridge.editLead(5, REV_IGNORE, edit)
+        direct, bridged = pair.rpc_a.getLead(5), pair.rpc_b.getLead(5)
+        assert [c["id"] for c in direct["contacts"]] == contacts
+        assert [c["id"] for c in bridged["contacts"]] == contacts
+        assert bridged["tags"] == direct["tags"] == tags
