@@ -17,7 +17,14 @@ import attrs
 
 from bridge.cache import REFERENCE_CLASSES, ReferenceCache
 from bridge.complete import Completer, note_author
-from bridge.revs import REV_IGNORE, conflict, is_bridge_rev, rev_token, with_rev
+from bridge.revs import (
+    REV_IGNORE,
+    bare_rev_token,
+    conflict,
+    is_bridge_rev,
+    rev_token,
+    with_rev,
+)
 from nutshell_core.catalog import RPC_METHODS, Access, Returns, RpcMethod
 from nutshell_core.errors import MalformedResponseError, NotBridgeable, NotFoundError
 from nutshell_core.model import UNSET, Record, Ref, Team, User, entity_class
@@ -133,7 +140,9 @@ class RestView:
 
     def presenter(self, host: str) -> Presenter:
         """A presenter over this view, giving each record it renders its bridge rev."""
-        return Presenter(self, host=host, revise=self.revised, rev_of=self.rev_of)
+        return Presenter(
+            self, host=host, revise=self.revised, rev_of=self.rev_of, bare_rev=bare_rev_token
+        )
 
     def find(self, cls: type[R], record_id: int) -> R | None:
         """A record REST returned, else a cached reference record, else None."""

@@ -51,6 +51,7 @@ bridge's write was applied, whenever the event log shows it.*
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -72,7 +73,15 @@ from nutshell_core.errors import (
     ServerError,
     TransportError,
 )
-from nutshell_core.model import UNSET, Activity, ActivityStatus, Record, Ref, Unset
+from nutshell_core.model import (
+    UNSET,
+    Activity,
+    ActivityStatus,
+    Record,
+    Ref,
+    Unset,
+    entity_class,
+)
 from nutshell_rest import Event, RestClient
 from nutshell_rest.tracking import RequestLog, track_requests
 
@@ -80,6 +89,7 @@ __all__ = [
     "PREFIX",
     "REV_IGNORE",
     "WriteGuard",
+    "bare_rev_token",
     "conflict",
     "is_bridge_rev",
     "rev_token",
@@ -238,6 +248,17 @@ def rev_token(record: Record) -> str:
     """
     payload = _canonical_text(record)
     return PREFIX + hashlib.sha256(payload.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
+def bare_rev_token(cls: type[Record], record_id: int) -> str:
+    """The bridge rev of a bare link (a record of ``cls`` known only by its id): the rev of
+    ``cls(id=record_id)``, worked out once per class and id."""
+    return _bare_rev(cls.entity, record_id)
+
+
+@functools.lru_cache(maxsize=4096)
+def _bare_rev(entity: str, record_id: int) -> str:
+    return rev_token(entity_class(entity)(id=record_id))
 
 
 def with_rev(record: R) -> R:

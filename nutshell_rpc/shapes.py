@@ -182,6 +182,7 @@ class Presenter:
         host: str = "app.nutshell.com",
         revise: Callable[[Record], Record] | None = None,
         rev_of: Callable[[Record], str] | None = None,
+        bare_rev: Callable[[type[Record], int], str] | None = None,
     ) -> None:
         self._source = source
         self._host = host
@@ -191,6 +192,9 @@ class Presenter:
         # The rev a record without one is shown with. A stub reads a handful of fields, so it
         # takes the rev as a value instead of a revised copy of the whole record.
         self._rev_of = rev_of
+        # The rev of a link the source cannot resolve (a bare record of its class and id);
+        # by default ``rev_of`` of such a record.
+        self._bare_rev_of = bare_rev
         # What _kept worked out, by (class, build): (source version, list, value).
         self._derived: dict[Any, tuple[int | None, object, object]] = {}
 
@@ -264,6 +268,8 @@ class Presenter:
             cls = entity_class(ref.entity)
         except LookupError:
             return None
+        if self._bare_rev_of is not None:
+            return self._bare_rev_of(cls, ref.id)
         return self._rev_of(cls(id=ref.id))
 
     def links(self, refs: Iterable[Ref], **extra: Any) -> list[dict[str, Any]]:

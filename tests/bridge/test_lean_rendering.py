@@ -13,7 +13,7 @@ import pytest
 
 from bridge.cache import ReferenceCache
 from bridge.context import RestView
-from bridge.revs import rev_token, with_rev
+from bridge.revs import bare_rev_token, rev_token, with_rev
 from nutshell_core.model import (
     UNSET,
     Account,
@@ -162,6 +162,13 @@ def test_a_rev_leaves_out_what_changes_without_a_write(store: Store) -> None:
     assert rev_token(overdue) == rev_token(activity)
     for written in (ActivityStatus.LOGGED, ActivityStatus.CANCELLED):
         assert rev_token(attrs.evolve(activity, status=written)) != rev_token(activity)
+
+
+def test_a_bare_links_rev_is_the_rev_of_its_bare_record() -> None:
+    for cls in (Team, Account, Contact, Lead, User):
+        for record_id in (1, 7, 2**40):
+            assert bare_rev_token(cls, record_id) == rev_token(cls(id=record_id))
+    assert bare_rev_token(Team, 1) != bare_rev_token(Team, 2) != bare_rev_token(User, 2)
 
 
 def test_a_rev_is_the_same_in_another_process(store: Store) -> None:
